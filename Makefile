@@ -1,0 +1,47 @@
+# Two commands on a fresh machine:
+#   make run   - virtual environment, install, migrate SQLite, demo data, serve on http://127.0.0.1:5000
+#   make test  - install what the tests need and run the whole suite
+#                (also on PostgreSQL when ORGSVC_TEST_POSTGRES_URL is set)
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint catalogues messages bench bench-smoke clean
+
+.stamp-install: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+.stamp-test: .stamp-install pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Compile the message catalogues from their .po sources (the editable install does it too;
+# this keeps them fresh after a .po edit).
+catalogues: .stamp-install
+	$(BIN)/pybabel compile --use-fuzzy -q -d orgsvc/translations
+
+# Re-extract the English source strings and merge them into the catalogues.
+messages: .stamp-install
+	$(BIN)/pybabel extract -q -F babel.cfg --no-location --sort-output -k lazy_gettext -k _l -o orgsvc/translations/messages.pot .
+	$(BIN)/pybabel update -q --no-fuzzy-matching -i orgsvc/translations/messages.pot -d orgsvc/translations
+
+run: .stamp-install catalogues
+	$(BIN)/orgsvc db upgrade
+	$(BIN)/orgsvc demo
+	$(BIN)/orgsvc run --host $(HOST) --port $(PORT)
+
+test: .stamp-test catalogues
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+lint: .stamp-test
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .stamp-* build dist *.egg-info

@@ -1,0 +1,111 @@
+"""Who is asking: the person, their staff role and their live memberships, read per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import g, has_request_context
+from flask_login import current_user
+
+from orgsvc.extensions import db
+from orgsvc.roles.models import LIVE_STATUSES, MemberRole, Membership, MembershipStatus
+
+# The persona a membership gives in its organisation (see policies/policy.csv).
+MEMBERSHIP_PERSONAS = {
+    (MemberRole.ADMINISTRATOR, MembershipStatus.ACTIVE): "administrator",
+    (MemberRole.ADMINISTRATOR, MembershipStatus.PENDING): "pending_administrator",
+    (MemberRole.USER, MembershipStatus.ACTIVE): "user",
+    (MemberRole.USER, MembershipStatus.PENDING): "pending_user",
+}
+GLOBAL_PERSONAS = ("anonymous", "person", "caseworker", "regulator_admin")
+PERSONAS = GLOBAL_PERSONAS + tuple(MEMBERSHIP_PERSONAS.values())
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A live membership as the access layer sees it."""
+
+    membership_id: int
+    organisation_id: int
+    role: MemberRole
+    status: MembershipStatus
+
+    @property
+    def persona(self) -> str:
+        return MEMBERSHIP_PERSONAS[(self.role, self.status)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The asking party for one request. Immutable: reload it after changing memberships."""
+
+    person_id: int | None
+    staff_role: str | None = None
+    grants: dict[int, Grant] = field(default_factory=dict)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.person_id is None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.staff_role is not None
+
+    @property
+    def global_personas(self) -> tuple[str, ...]:
+        if self.is_anonymous:
+            return ("anonymous",)
+        if self.staff_role:
+            return (self.staff_role,)
+        return ("person",)
+
+    def grant_in(self, organisation_id: int | None) -> Grant | None:
+        return self.grants.get(organisation_id) if organisation_id is not None else None
+
+    def personas_toward(self, organisation_ids) -> list[tuple[str, int | None]]:
+        """(persona, via organisation) pairs that apply to a resource of ``organisation_ids``."""
+        pairs: list[tuple[str, int | None]] = [(persona, None) for persona in self.global_personas]
+        for organisation_id in organisation_ids:
+            grant = self.grants.get(organisation_id)
+            if grant is not None:
+                pairs.append((grant.persona, organisation_id))
+        return pairs
+
+    def all_personas(self, within_org: int | None = None) -> list[tuple[str, int | None]]:
+        """Every (persona, via organisation) pair, optionally only those through ``within_org``."""
+        organisation_ids = self.grants.keys() if within_org is None else [within_org]
+        return self.personas_toward(organisation_ids)
+
+
+ANONYMOUS = Principal(person_id=None)
+
+
+def load_principal(person) -> Principal:
+    """Read the person's live memberships and staff role from the database (the source of truth)."""
+    if person is None or not getattr(person, "is_authenticated", False):
+        return ANONYMOUS
+    rows = db.session.execute(
+        sa.select(Membership.id, Membership.organisation_id, Membership.role, Membership.status).where(
+            Membership.person_id == person.id, Membership.status.in_(LIVE_STATUSES)
+        )
+    ).all()
+    grants = {row.organisation_id: Grant(row.id, row.organisation_id, row.role, row.status) for row in rows}
+    staff = person.staff_role
+    staff_role = str(staff.role) if staff is not None and staff.is_active else None
+    return Principal(person_id=person.id, staff_role=staff_role, grants=grants)
+
+
+def current_principal() -> Principal:
+    """The principal of the current request, loaded once per request."""
+    if not has_request_context():
+        raise RuntimeError("current_principal() needs a request; services take a Principal argument")
+    principal = g.get("principal")
+    if principal is None:
+        principal = g.principal = load_principal(current_user)
+    return principal
+
+
+def forget_current_principal() -> None:
+    """Drop the cached principal (after this request changed the person's memberships)."""
+    g.pop("principal", None)

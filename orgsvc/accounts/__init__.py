@@ -1,0 +1,1 @@
+"""Accounts: persons, registration with e-mail confirmation, login sessions, password reset."""

@@ -1,0 +1,124 @@
+"""Account forms. Every form carries a CSRF token (Flask-WTF)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
+
+from orgsvc.accounts.passwords import MAX_LENGTH, password_problem
+from orgsvc.i18n import LANGUAGES
+
+NAME_MAX = 200
+EMAIL_MAX = 254
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _collapse(value):
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: nothing but the CSRF token."""
+
+
+class RegistrationForm(FlaskForm):
+    full_name = StringField(
+        _l("Full name (as in the National Population Register)"),
+        validators=[DataRequired(_l("Enter your full name.")), Length(min=2, max=NAME_MAX)],
+        filters=[_collapse],
+    )
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=EMAIL_MAX),
+                    Email(_l("Enter a valid e-mail address."), check_deliverability=False)],
+        filters=[_strip],
+    )
+    date_of_birth = DateField(
+        _l("Date of birth"),
+        validators=[InputRequired(_l("Enter your date of birth as YYYY-MM-DD."))],
+        description=_l("Used to check your roles in the Central Coordinating Register for Legal Entities."),
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Choose a password.")), Length(max=MAX_LENGTH)],
+        description=_l("At least 12 characters. A sentence you can remember works well."),
+    )
+    password_confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(_l("Repeat the password.")),
+                    EqualTo("password", _l("The two passwords are not the same."))],
+    )
+
+    def validate_date_of_birth(self, field):
+        today = date.today()
+        if field.data is None:
+            return
+        age = today.year - field.data.year - ((today.month, today.day) < (field.data.month, field.data.day))
+        if age < 15 or age > 120:
+            raise ValidationError(_l("Check the date of birth."))
+
+    def validate_password(self, field):
+        problem = password_problem(field.data or "", email=self.email.data or "", full_name=self.full_name.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=EMAIL_MAX)],
+        filters=[_strip],
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=MAX_LENGTH)]
+    )
+    next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password.")), Length(max=MAX_LENGTH)]
+    )
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(_l("Choose a new password.")), Length(max=MAX_LENGTH)]
+    )
+    new_password_confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(_l("Repeat the new password.")),
+                    EqualTo("new_password", _l("The two passwords are not the same."))],
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=EMAIL_MAX)],
+        filters=[_strip],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(_l("Choose a new password.")), Length(max=MAX_LENGTH)]
+    )
+    password_confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(_l("Repeat the new password.")),
+                    EqualTo("password", _l("The two passwords are not the same."))],
+    )
+
+
+class LanguageForm(FlaskForm):
+    lang = SelectField(
+        _l("Language"),
+        choices=[SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGES.items()],
+        validators=[DataRequired()],
+    )
+    next = HiddenField()

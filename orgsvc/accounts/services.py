@@ -1,0 +1,263 @@
+"""Account use cases. Each public function is one transaction; none touches the request."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from orgsvc.accounts import sessions
+from orgsvc.accounts.models import PasswordResetToken, Person, Registration, email_key
+from orgsvc.accounts.passwords import password_problem, passwords
+from orgsvc.accounts.throttle import throttle
+from orgsvc.audit.services import record
+from orgsvc.db import utcnow
+from orgsvc.errors import Conflict, DomainError, InvalidInput, NotFound, TooManyRequests
+from orgsvc.extensions import db
+from orgsvc.mail.services import enqueue
+from orgsvc.transactions import transactional
+
+REGISTRATION_LIFETIME = timedelta(hours=24)
+RESET_LIFETIME = timedelta(hours=1)
+STAFF_INVITATION_LIFETIME = timedelta(days=3)
+
+
+class InvalidCredentials(DomainError):
+    """The one answer for an unknown e-mail, a wrong password and an inactive account."""
+
+    status = 401
+    code = "invalid_credentials"
+    default_message = _l("The e-mail address or the password is wrong.")
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    email: str
+    full_name: str
+    date_of_birth: date
+    password: str
+    locale: str = "nb"
+
+
+def find_person(email: str) -> Person | None:
+    return db.session.scalar(sa.select(Person).where(Person.email_key == email_key(email)))
+
+
+def _mail_allowed(address_key: str) -> bool:
+    """Limit e-mails to one address, so the forms cannot be used to flood someone's inbox."""
+    rule = current_app.config["ORGSVC_MAIL_LIMIT_PER_ACCOUNT"]
+    if throttle().retry_after(rule, "mail", address_key) is not None:
+        return False
+    throttle().hit(rule, "mail", address_key)
+    return True
+
+
+@transactional
+def request_registration(account: NewAccount) -> None:
+    """Start a registration. The answer is the same whether or not the address has an account:
+    a new address gets a confirmation link, a known one a reminder that it already has one."""
+    problem = password_problem(account.password, email=account.email, full_name=account.full_name)
+    if problem:
+        raise InvalidInput(problem, field="password")
+    key = email_key(account.email)
+    if not _mail_allowed(key):
+        return
+    existing = find_person(account.email)
+    if existing is not None:
+        enqueue(to=existing.email, kind="account_exists", template="account_exists",
+                locale=existing.locale, person=existing)
+        return
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        Registration(
+            token_hash=sessions.token_hash(token),
+            email=account.email.strip(),
+            email_key=key,
+            full_name=" ".join(account.full_name.split()),
+            date_of_birth=account.date_of_birth,
+            password_hash=passwords().hash(account.password),
+            locale=account.locale,
+            expires_at=utcnow() + REGISTRATION_LIFETIME,
+        )
+    )
+    enqueue(to=account.email.strip(), kind="confirm_registration", template="confirm_registration",
+            locale=account.locale, full_name=account.full_name, token=token)
+
+
+def pending_registration(token: str) -> Registration:
+    """The unconfirmed, unexpired registration for ``token``, or NotFound."""
+    row = db.session.scalar(
+        sa.select(Registration).where(Registration.token_hash == sessions.token_hash(token or ""))
+    )
+    if row is None or row.confirmed_at is not None or row.expires_at <= utcnow():
+        raise NotFound(_l("The link is not valid any more. Register again to get a new one."))
+    return row
+
+
+@transactional
+def confirm_registration(token: str, user_agent: str | None) -> Person:
+    """Create the account from a confirmed registration and sign it in; return the person."""
+    registration = pending_registration(token)
+    if find_person(registration.email) is not None:
+        raise Conflict(_l("An account with this e-mail address already exists. Log in instead."))
+    now = utcnow()
+    registration.confirmed_at = now
+    person = Person(
+        email=registration.email,
+        email_key=registration.email_key,
+        full_name=registration.full_name,
+        date_of_birth=registration.date_of_birth,
+        password_hash=registration.password_hash,
+        locale=registration.locale,
+        password_changed_at=now,
+        last_login_at=now,
+    )
+    db.session.add(person)
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # the same address confirmed twice at the same moment
+        raise Conflict(_l("An account with this e-mail address already exists. Log in instead.")) from error
+    record("account.registered", actor_id=person.id, subject_person_id=person.id)
+    sessions.open_session(person, user_agent)
+    return person
+
+
+def _login_limits():
+    config = current_app.config
+    return config["ORGSVC_LOGIN_LIMIT_PER_ACCOUNT"], config["ORGSVC_LOGIN_LIMIT_PER_ADDRESS"]
+
+
+def _check_login_throttle(key: str, client_address: str) -> None:
+    per_account, per_address = _login_limits()
+    waits = [
+        throttle().retry_after(per_account, "login-account", key),
+        throttle().retry_after(per_address, "login-address", client_address),
+    ]
+    wait = max((w for w in waits if w is not None), default=None)
+    if wait is not None:
+        minutes = max(1, (wait + 59) // 60)
+        raise TooManyRequests(
+            _l("Too many failed log-in attempts. Try again in %(minutes)d minutes.", minutes=minutes),
+            retry_after=wait,
+        )
+
+
+@transactional
+def log_in(email: str, password: str, *, client_address: str, user_agent: str | None) -> Person:
+    """Check the credentials and open a login session. Failures are counted and throttled."""
+    key = email_key(email)
+    _check_login_throttle(key, client_address)
+    person = find_person(email)
+    valid = passwords().verify(person.password_hash if person else None, password)
+    if not valid or person is None or not person.is_active:
+        per_account, per_address = _login_limits()
+        throttle().hit(per_account, "login-account", key)
+        throttle().hit(per_address, "login-address", client_address)
+        raise InvalidCredentials()
+    throttle().clear(_login_limits()[0], "login-account", key)
+    if passwords().needs_rehash(person.password_hash):
+        person.password_hash = passwords().hash(password)
+    person.last_login_at = utcnow()
+    sessions.open_session(person, user_agent)
+    return person
+
+
+@transactional
+def log_out(session_token: str | None) -> None:
+    """End this login session (other devices stay signed in; see end_other_sessions)."""
+    sessions.revoke(session_token, "logout")
+
+
+@transactional
+def end_other_sessions(person: Person, session_token: str) -> int:
+    count = sessions.revoke_all(person.id, "ended_by_person", keep_token=session_token)
+    record("account.sessions_ended", actor_id=person.id, subject_person_id=person.id, details={"count": count})
+    return count
+
+
+@transactional
+def change_password(person: Person, session_token: str, current: str, new: str) -> None:
+    """Change the password after checking the current one; end every other session."""
+    if not passwords().verify(person.password_hash, current):
+        raise InvalidInput(_l("The current password is wrong."), field="current_password")
+    problem = password_problem(new, email=person.email, full_name=person.full_name)
+    if problem:
+        raise InvalidInput(problem, field="new_password")
+    person.password_hash = passwords().hash(new)
+    person.password_changed_at = utcnow()
+    sessions.revoke_all(person.id, "password_changed", keep_token=session_token)
+    _invalidate_reset_tokens(person.id)
+    record("account.password_changed", actor_id=person.id, subject_person_id=person.id)
+
+
+def _invalidate_reset_tokens(person_id: int) -> None:
+    db.session.execute(
+        sa.update(PasswordResetToken)
+        .where(PasswordResetToken.person_id == person_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
+def issue_reset_token(person: Person, lifetime: timedelta = RESET_LIFETIME) -> str:
+    """A new single-use token to set the password of ``person`` (caller's transaction)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PasswordResetToken(
+            token_hash=sessions.token_hash(token), person=person, expires_at=utcnow() + lifetime
+        )
+    )
+    return token
+
+
+@transactional
+def request_password_reset(email: str) -> None:
+    """E-mail a reset link if the account exists. The caller answers the same either way."""
+    person = find_person(email)
+    if person is None or not person.is_active or not _mail_allowed(email_key(email)):
+        return
+    token = issue_reset_token(person)
+    enqueue(to=person.email, kind="password_reset", template="password_reset",
+            locale=person.locale, person=person, token=token)
+
+
+def valid_reset_token(token: str) -> PasswordResetToken:
+    row = db.session.scalar(
+        sa.select(PasswordResetToken).where(PasswordResetToken.token_hash == sessions.token_hash(token or ""))
+    )
+    if row is None or row.used_at is not None or row.expires_at <= utcnow() or not row.person.is_active:
+        raise NotFound(_l("The link is not valid any more. Ask for a new one."))
+    return row
+
+
+@transactional
+def reset_password(token: str, new: str) -> Person:
+    """Set a new password with a reset token; every session of the person ends."""
+    row = valid_reset_token(token)
+    person = row.person
+    problem = password_problem(new, email=person.email, full_name=person.full_name)
+    if problem:
+        raise InvalidInput(problem, field="password")
+    person.password_hash = passwords().hash(new)
+    person.password_changed_at = utcnow()
+    _invalidate_reset_tokens(person.id)
+    sessions.revoke_all(person.id, "password_reset")
+    record("account.password_reset", actor_id=person.id, subject_person_id=person.id)
+    return person
+
+
+@transactional
+def set_language(person: Person, locale: str) -> None:
+    person.locale = locale
+
+
+@transactional
+def deactivate(person: Person, *, actor_id: int | None, reason: str) -> None:
+    """Close an account: it can no longer log in, and every session ends now."""
+    person.is_active_account = False
+    sessions.revoke_all(person.id, "deactivated")
+    record("account.deactivated", actor_id=actor_id, subject_person_id=person.id, reason=reason)

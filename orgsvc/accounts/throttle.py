@@ -1,0 +1,53 @@
+"""Counting failures (logins, e-mails sent) per key in a moving window.
+
+Storage is Redis when ``ORGSVC_REDIS_URL`` is set, so every process and instance counts together;
+otherwise process memory (fine for one process, e.g. the development server).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import current_app
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+log = logging.getLogger(__name__)
+
+
+class Throttle:
+    def __init__(self, storage_uri: str):
+        self.storage = storage_from_string(storage_uri)
+        self.limiter = MovingWindowRateLimiter(self.storage)
+
+    def retry_after(self, rule: str, *keys: str) -> int | None:
+        """Seconds to wait when the budget ``rule`` (e.g. "5 per 15 minutes") is spent, else None."""
+        item = parse(rule)
+        try:
+            if self.limiter.test(item, *keys):
+                return None
+            reset_at = self.limiter.get_window_stats(item, *keys).reset_time
+        except Exception:
+            # A broken shared store must not lock everybody out; it is logged loudly instead.
+            log.exception("throttle store unavailable; not throttling")
+            return None
+        return max(1, int(reset_at - time.time()))
+
+    def hit(self, rule: str, *keys: str) -> None:
+        """Count one event against ``rule`` for ``keys``."""
+        try:
+            self.limiter.hit(parse(rule), *keys)
+        except Exception:
+            log.exception("throttle store unavailable; event not counted")
+
+    def clear(self, rule: str, *keys: str) -> None:
+        try:
+            self.limiter.clear(parse(rule), *keys)
+        except Exception:
+            log.exception("throttle store unavailable; counter not cleared")
+
+
+def throttle() -> Throttle:
+    return current_app.extensions["orgsvc.throttle"]

@@ -1,0 +1,183 @@
+"""Account pages: register, confirm, log in and out, account settings, password reset."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from orgsvc.accounts import services, sessions
+from orgsvc.accounts.forms import (
+    ActionForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    RegistrationForm,
+    ResetPasswordForm,
+)
+from orgsvc.errors import InvalidInput, TooManyRequests
+from orgsvc.i18n import current_language
+from orgsvc.security import safe_next
+from orgsvc.web import add_error, client_address, render_form, user_agent
+
+bp = Blueprint("accounts", __name__)
+
+
+def _start_browser_session(person) -> None:
+    """New session contents at login: nothing planted before it survives, except the language."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    session.permanent = True
+    login_user(person)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("portal.home"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        account = services.NewAccount(form.email.data, form.full_name.data, form.date_of_birth.data,
+                                      form.password.data, current_language())
+        try:
+            services.request_registration(account)
+        except InvalidInput as error:
+            add_error(form, error)
+            return render_form("accounts/register.html", form)
+        return redirect(url_for(".registration_sent"))
+    return render_form("accounts/register.html", form)
+
+
+@bp.get("/register/sent")
+def registration_sent():
+    return render_template("accounts/registration_sent.html")
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_registration(token):
+    registration = services.pending_registration(token)
+    form = ActionForm()
+    if form.validate_on_submit():
+        person = services.confirm_registration(token, user_agent())
+        _start_browser_session(person)
+        flash(_("Welcome! Your account is ready."), "success")
+        return redirect(url_for("portal.home"))
+    return render_template("accounts/confirm.html", form=form, registration=registration)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm(next=request.args.get("next", ""))
+    destination = safe_next(form.next.data, url_for("portal.home"))
+    if current_user.is_authenticated:
+        return redirect(destination)
+    if not form.validate_on_submit():
+        return render_form("accounts/login.html", form)
+    try:
+        person = services.log_in(form.email.data, form.password.data,
+                                 client_address=client_address(), user_agent=user_agent())
+    except services.InvalidCredentials as error:
+        form.form_errors.append(error.message)
+        return render_form("accounts/login.html", form, status=401)
+    except TooManyRequests as error:
+        form.form_errors.append(error.message)
+        page, _status = render_form("accounts/login.html", form)
+        return page, 429, {"Retry-After": str(error.retry_after)}
+    _start_browser_session(person)
+    return redirect(destination)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    services.log_out(current_user.current_session_token)
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for(".login"))
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return _account_page(ChangePasswordForm(formdata=None))
+
+
+def _account_page(password_form, status=200):
+    return render_template(
+        "accounts/account.html",
+        password_form=password_form,
+        sessions_form=ActionForm(formdata=None),
+        language_form=LanguageForm(formdata=None, lang=current_language(), next=url_for(".account")),
+        login_sessions=sessions.active_sessions(current_user.id),
+        current_token_hash=sessions.token_hash(current_user.current_session_token or ""),
+    ), status
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, current_user.current_session_token,
+                                     form.current_password.data, form.new_password.data)
+        except InvalidInput as error:
+            add_error(form, error)
+            return _account_page(form, 400)
+        flash(_("Your password is changed. You have been logged out everywhere else."), "success")
+        return redirect(url_for(".account"))
+    return _account_page(form, 400)
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    count = services.end_other_sessions(current_user, current_user.current_session_token)
+    flash(_("Logged out on %(count)d other devices.", count=count), "success")
+    return redirect(url_for(".account"))
+
+
+@bp.post("/language")
+def choose_language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["lang"] = form.lang.data
+        if current_user.is_authenticated:
+            services.set_language(current_user, form.lang.data)
+    return redirect(safe_next(form.next.data, url_for("portal.home")))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        return redirect(url_for(".reset_sent"))
+    return render_form("accounts/forgot.html", form)
+
+
+@bp.get("/password/sent")
+def reset_sent():
+    return render_template("accounts/reset_sent.html")
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    services.valid_reset_token(token)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except InvalidInput as error:
+            add_error(form, error)
+            return render_form("accounts/reset.html", form)
+        if current_user.is_authenticated:
+            logout_user()
+        session.clear()
+        flash(_("Your password is set. Log in with it."), "success")
+        return redirect(url_for(".login"))
+    return render_form("accounts/reset.html", form)

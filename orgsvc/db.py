@@ -1,0 +1,110 @@
+"""Database plumbing: the declarative base, portable column types and per-engine settings."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase
+
+# Stable constraint names, so Alembic migrations read the same on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (the only kind of datetime we store)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp that is always timezone-aware UTC in Python, whatever the database keeps.
+
+    SQLite has no time zones; PostgreSQL stores ``timestamptz``. Naive datetimes are refused so a
+    local time can never slip in unnoticed.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def str_enum(enum_class: type[enum.StrEnum], name: str) -> sa.Enum:
+    """A portable enum column: VARCHAR plus a CHECK constraint, stored by value."""
+    return sa.Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(member.value) for member in enum_class),
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    """Base of every model; Flask-SQLAlchemy builds ``db.Model`` on it."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class BindHonouringSession(FlaskSession):
+    """Flask-SQLAlchemy's session, but an explicitly configured ``bind`` wins.
+
+    Flask-SQLAlchemy always picks the application's engine; honouring ``bind`` lets the test suite
+    run each test inside one outer transaction on a single connection (rolled back afterwards)
+    while the services still commit as they do in production.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+def configure_engine(engine: sa.Engine) -> None:
+    """Apply our per-dialect connection settings to ``engine`` (once per engine)."""
+    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_on_connect):
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+
+
+def _sqlite_on_connect(dbapi_connection, _record):
+    # Let SQLAlchemy emit BEGIN itself (pysqlite's own transaction handling breaks savepoints),
+    # enforce foreign keys, and wait for a writer instead of failing at once.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA busy_timeout = 15000")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection):
+    # Take the write lock when the transaction starts. A deferred transaction that reads and
+    # then writes fails with SQLITE_BUSY when another writer got there first; IMMEDIATE makes
+    # SQLite serialise such units of work instead, as a row lock does on PostgreSQL.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

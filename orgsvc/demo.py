@@ -1,0 +1,127 @@
+"""``orgsvc demo``: fictional organisations and persons to try the service with.
+
+Nothing here runs unless an operator asks for it, and never in production. Every run gives the
+demo accounts new random passwords and prints them, so no known password exists otherwise.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+
+from orgsvc.accounts.models import Person, email_key
+from orgsvc.accounts.passwords import passwords
+from orgsvc.db import utcnow
+from orgsvc.extensions import db
+from orgsvc.organisations.models import Organisation, OrganisationStatus
+from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
+from orgsvc.staff.models import StaffMember, StaffRole
+from orgsvc.transactions import transactional
+
+# Fictional entities; numbers in the 31x range used by Brønnøysund for synthetic test data.
+DEMO_ORGANISATIONS = {
+    "310000000": ("NORDLYS ELEKTRONIKK AS", "AS", OrganisationStatus.APPROVED),
+    "310000019": ("BAKERIET PÅ HJØRNET AS", "AS", OrganisationStatus.PENDING),
+    "310000027": ("FJELLSPORT ØST AS", "AS", OrganisationStatus.APPROVED),
+}
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    name: str
+    born: date | None
+    staff: StaffRole | None = None
+    orgnr: str | None = None
+    role: MemberRole | None = None
+    status: MembershipStatus | None = None
+
+
+DEMO_PEOPLE = (
+    DemoPerson("saksbehandler@forbrukertilsynet.example", "Siri Saksbehandler", None, StaffRole.CASEWORKER),
+    DemoPerson("leder@forbrukertilsynet.example", "Rune Regulator", None, StaffRole.REGULATOR_ADMIN),
+    DemoPerson("ola.nordmann@nordlys.example", "Ola Nordmann", date(1975, 3, 14), None, "310000000",
+               MemberRole.ADMINISTRATOR, MembershipStatus.ACTIVE),
+    DemoPerson("kari.hansen@nordlys.example", "Kari Hansen", date(1988, 11, 2), None, "310000000",
+               MemberRole.USER, MembershipStatus.ACTIVE),
+    DemoPerson("per.olsen@nordlys.example", "Per Olsen", date(1993, 6, 21), None, "310000000",
+               MemberRole.USER, MembershipStatus.PENDING),
+    DemoPerson("ingrid.berg@bakeriet.example", "Ingrid Berg", date(1969, 1, 30), None, "310000019",
+               MemberRole.ADMINISTRATOR, MembershipStatus.PENDING),
+    DemoPerson("turid.fjell@fjellsport.example", "Turid Fjell", date(1981, 8, 9), None, "310000027",
+               MemberRole.ADMINISTRATOR, MembershipStatus.ACTIVE),
+    DemoPerson("lars.dahl@example.com", "Lars Dahl", date(1990, 5, 5)),
+)
+
+
+def _organisation(orgnr: str) -> Organisation:
+    organisation = db.session.scalar(sa.select(Organisation).where(Organisation.orgnr == orgnr))
+    if organisation is None:
+        name, form, status = DEMO_ORGANISATIONS[orgnr]
+        organisation = Organisation(orgnr=orgnr, name=name, form=form, status=status,
+                                    approved_at=utcnow() if status == OrganisationStatus.APPROVED else None)
+        db.session.add(organisation)
+        db.session.flush()
+    return organisation
+
+
+def _person(spec: DemoPerson, password: str) -> Person:
+    person = db.session.scalar(sa.select(Person).where(Person.email_key == email_key(spec.email)))
+    if person is None:
+        person = Person(email=spec.email, email_key=email_key(spec.email), full_name=spec.name,
+                        date_of_birth=spec.born, locale="nb")
+        if spec.staff:
+            person.staff_role = StaffMember(role=spec.staff)
+        db.session.add(person)
+        db.session.flush()
+    person.password_hash = passwords().hash(password)
+    person.password_changed_at = utcnow()
+    person.is_active_account = True
+    return person
+
+
+def _membership(person: Person, spec: DemoPerson) -> None:
+    organisation = _organisation(spec.orgnr)
+    exists = db.session.scalar(
+        sa.select(Membership).where(Membership.person_id == person.id, Membership.organisation_id == organisation.id)
+    )
+    if exists is None:
+        decided = spec.status == MembershipStatus.ACTIVE
+        db.session.add(Membership(person=person, organisation=organisation, role=spec.role, status=spec.status,
+                                  decided_at=utcnow() if decided else None))
+
+
+@transactional
+def load_demo() -> list[tuple[DemoPerson, str]]:
+    """Create (or refresh) the demo world; return each demo person with a fresh password."""
+    logins = []
+    for orgnr in DEMO_ORGANISATIONS:
+        _organisation(orgnr)
+    for spec in DEMO_PEOPLE:
+        password = "-".join(secrets.token_hex(3) for _ in range(3))
+        person = _person(spec, password)
+        if spec.orgnr:
+            _membership(person, spec)
+        logins.append((spec, password))
+    return logins
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command():
+    """Create fictional organisations and persons and print their logins."""
+    if current_app.config["ORGSVC_ENV"] == "production":
+        raise click.ClickException("demo data is never loaded in production")
+    logins = load_demo()
+    click.echo("Demo logins (new passwords on every run):")
+    for spec, password in logins:
+        what = spec.staff.value if spec.staff else (
+            f"{spec.role.value}/{spec.status.value} of {DEMO_ORGANISATIONS[spec.orgnr][0]}" if spec.orgnr
+            else "no organisation yet")
+        click.echo(f"  {spec.email:42} {password}   {spec.name} - {what}")

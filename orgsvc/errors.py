@@ -1,0 +1,165 @@
+"""Domain errors and the one place that maps them (and HTTP errors) to responses."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from orgsvc.extensions import db, login_manager
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A refusal the service explains to its caller; ``status`` is the HTTP answer."""
+
+    status = 400
+    code = "bad_request"
+    default_message = _l("The request could not be carried out.")
+    # Set by the access layer on refusals it wants recorded in the audit log.
+    denial: dict | None = None
+
+    def __init__(self, message=None, *, field: str | None = None):
+        super().__init__(str(message or self.default_message))
+        self.message = message or self.default_message
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    status = 400
+    code = "invalid_input"
+    default_message = _l("Some of the information given is not valid.")
+
+
+class AuthenticationRequired(DomainError):
+    status = 401
+    code = "authentication_required"
+    default_message = _l("You must log in to continue.")
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    default_message = _l("You do not have access to do this.")
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    default_message = _l("We could not find what you were looking for.")
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    default_message = _l("This has already been changed by someone else.")
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "too_many_requests"
+    default_message = _l("Too many attempts. Please wait a while and try again.")
+
+    def __init__(self, message=None, *, retry_after: int = 60):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
+class Unavailable(DomainError):
+    status = 503
+    code = "unavailable"
+    default_message = _l("The service is temporarily unavailable. Please try again later.")
+
+
+HTTP_TITLES = {
+    400: _l("Bad request"),
+    401: _l("Log in required"),
+    403: _l("No access"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("Already changed"),
+    413: _l("Too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong"),
+    503: _l("Temporarily unavailable"),
+}
+
+
+def wants_json() -> bool:
+    """API clients get JSON errors; browsers get pages."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, message, code: str, headers: dict | None = None):
+    """Render one error as JSON or as the error page, with ``status``."""
+    if wants_json():
+        response = jsonify(error=code, message=str(message))
+    else:
+        title = HTTP_TITLES.get(status, HTTP_TITLES[500])
+        page = render_template("errors/error.html", status=status, title=title, message=message)
+        response = make_response(page)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map domain errors, HTTP errors, CSRF failures and crashes to responses, in one place."""
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        if error.denial:
+            _record_denial(error.denial)
+        if isinstance(error, AuthenticationRequired) and not wants_json():
+            return login_manager.unauthorized()
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
+        return error_response(error.status, error.message, error.code, headers)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError):
+        message = _l("The form has expired or was not sent from this site. Please try again.")
+        return error_response(400, message, "csrf_failed")
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        status = error.code or 500
+        message = _http_message(status)
+        allow = dict(error.get_headers()).get("Allow") if status == 405 else None
+        return error_response(status, message, f"http_{status}", {"Allow": allow} if allow else None)
+
+    @app.errorhandler(Exception)
+    def handle_crash(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, _http_message(500), "internal_error")
+
+
+def _record_denial(denial: dict) -> None:
+    """Keep a refused access in the audit log; whatever the request changed is rolled back."""
+    from orgsvc.audit.services import record
+
+    try:
+        db.session.rollback()
+        record(outcome="denied", **denial)
+        db.session.commit()
+    except Exception:  # the refusal stands even if the log cannot be written
+        db.session.rollback()
+        log.exception("could not record an access denial")
+
+
+def _http_message(status: int):
+    messages = {
+        400: _l("The request could not be understood."),
+        401: _l("You must log in to continue."),
+        403: _l("You do not have access to do this."),
+        404: _l("We could not find what you were looking for."),
+        405: _l("This address does not accept that kind of request."),
+        413: _l("What you sent is larger than we accept."),
+        429: _l("Too many attempts. Please wait a while and try again."),
+        500: _l("An unexpected error occurred. It has been logged; please try again later."),
+        503: _l("The service is temporarily unavailable. Please try again later."),
+    }
+    return messages.get(status, messages[500])

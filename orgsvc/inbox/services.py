@@ -1,0 +1,74 @@
+"""Posting to inboxes and reading them. Posting joins the caller's transaction."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from orgsvc.access import Principal, visible
+from orgsvc.extensions import db
+from orgsvc.inbox.models import InboxMessage, InboxReadState
+from orgsvc.transactions import transactional
+
+PAGE_SIZE = 25
+
+
+def post_to_person(person_id: int, kind: str, *, link: str | None = None, organisation_id: int | None = None,
+                   membership_id: int | None = None, **params) -> InboxMessage:
+    message = InboxMessage(recipient_person_id=person_id, kind=kind, params=params, link=link,
+                           organisation_id=organisation_id, membership_id=membership_id)
+    db.session.add(message)
+    return message
+
+
+def post_to_organisation(organisation_id: int, kind: str, *, link: str | None = None,
+                         membership_id: int | None = None, **params) -> InboxMessage:
+    message = InboxMessage(recipient_organisation_id=organisation_id, kind=kind, params=params, link=link,
+                           organisation_id=organisation_id, membership_id=membership_id)
+    db.session.add(message)
+    return message
+
+
+def _unread(person_id: int):
+    return ~sa.exists().where(InboxReadState.message_id == InboxMessage.id, InboxReadState.person_id == person_id)
+
+
+def unread_count(principal: Principal) -> int:
+    """Unread messages the principal may see (the red number in the header)."""
+    if principal.is_anonymous:
+        return 0
+    query = sa.select(sa.func.count()).select_from(InboxMessage).where(
+        visible(principal, "inbox_message"), _unread(principal.person_id)
+    )
+    return db.session.scalar(query) or 0
+
+
+def messages(principal: Principal, page: int = 1) -> tuple[list[tuple[InboxMessage, bool]], bool]:
+    """A page of the principal's messages, newest first, each with whether it is read."""
+    is_read = sa.exists().where(
+        InboxReadState.message_id == InboxMessage.id, InboxReadState.person_id == principal.person_id
+    )
+    query = (
+        sa.select(InboxMessage, is_read.label("is_read"))
+        .where(visible(principal, "inbox_message"))
+        .order_by(InboxMessage.created_at.desc(), InboxMessage.id.desc())
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    rows = db.session.execute(query).all()
+    return [(row.InboxMessage, row.is_read) for row in rows[:PAGE_SIZE]], len(rows) > PAGE_SIZE
+
+
+@transactional
+def mark_read(principal: Principal, message: InboxMessage) -> None:
+    exists = db.session.get(InboxReadState, (message.id, principal.person_id))
+    if exists is None:
+        db.session.add(InboxReadState(message_id=message.id, person_id=principal.person_id))
+
+
+@transactional
+def mark_unread(principal: Principal, message: InboxMessage) -> None:
+    db.session.execute(
+        sa.delete(InboxReadState).where(
+            InboxReadState.message_id == message.id, InboxReadState.person_id == principal.person_id
+        )
+    )

@@ -1,0 +1,78 @@
+"""The words of each kind of inbox message, rendered in the reader's language at read time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from orgsvc.inbox.models import InboxMessage
+
+
+@dataclass(frozen=True)
+class MessageText:
+    subject: object
+    body: object
+
+
+TEXTS: dict[str, MessageText] = {
+    "admin_approved": MessageText(
+        _l("Approved as administrator of %(organisation)s"),
+        _l("The Consumer Authority has approved %(person)s as administrator of %(organisation)s. "
+           "The administrator can now see and manage the organisation's cases and users."),
+    ),
+    "admin_rejected": MessageText(
+        _l("Registration of %(organisation)s not approved"),
+        _l("The Consumer Authority did not approve %(person)s as administrator of %(organisation)s."),
+    ),
+    "join_requested": MessageText(
+        _l("%(person)s asks to become a user of %(organisation)s"),
+        _l("%(person)s has asked to be connected to %(organisation)s as a user. "
+           "Approve or reject the request under Users."),
+    ),
+    "join_approved": MessageText(
+        _l("You are now a user of %(organisation)s"),
+        _l("%(decider)s has approved your request to become a user of %(organisation)s."),
+    ),
+    "join_rejected": MessageText(
+        _l("Your request to join %(organisation)s was rejected"),
+        _l("%(decider)s has rejected your request to become a user of %(organisation)s."),
+    ),
+    "join_expired": MessageText(
+        _l("Your request to join %(organisation)s has expired"),
+        _l("Nobody decided on your request to become a user of %(organisation)s within %(days)s days, "
+           "so it has expired. You can ask again."),
+    ),
+    "organisation_open_again": MessageText(
+        _l("%(organisation)s has no approved administrator"),
+        _l("The request to become administrator of %(organisation)s was rejected. Your request to "
+           "become a user waits until the organisation has an administrator. A person registered in "
+           "the Central Coordinating Register for Legal Entities as general manager, chair of the "
+           "board, deputy chair or with power of procuration can register as administrator."),
+    ),
+    "role_changed": MessageText(
+        _l("Your role in %(organisation)s has changed"),
+        _l("%(decider)s has changed your role in %(organisation)s to %(role)s."),
+    ),
+    "membership_removed": MessageText(
+        _l("Your access to %(organisation)s has ended"),
+        _l("%(decider)s has removed your connection to %(organisation)s."),
+    ),
+}
+
+
+def render(message: InboxMessage) -> MessageText:
+    """Subject and body of ``message`` in the current language."""
+    text = TEXTS.get(message.kind)
+    params = {key: value for key, value in (message.params or {}).items() if isinstance(value, str | int)}
+    if text is None:
+        return MessageText(message.kind, "")
+    return MessageText(_format(text.subject, params), _format(text.body, params))
+
+
+def _format(lazy_text, params: dict) -> str:
+    template = str(lazy_text)
+    try:
+        return template % params
+    except (KeyError, ValueError, TypeError):
+        return template

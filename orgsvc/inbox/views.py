@@ -1,0 +1,48 @@
+"""«Innboks»: list, open, mark as read or unread."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from orgsvc.access import current_principal, load_guarded
+from orgsvc.inbox import services
+from orgsvc.inbox.models import InboxMessage
+from orgsvc.inbox.texts import render
+
+bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+
+
+@bp.get("/")
+@login_required
+def index():
+    page = max(1, request.args.get("page", 1, type=int))
+    rows, has_more = services.messages(current_principal(), page)
+    return render_template("inbox/index.html", rows=rows, render=render, page=page, has_more=has_more)
+
+
+@bp.get("/<int:message_id>")
+@login_required
+def show(message_id):
+    principal = current_principal()
+    message = load_guarded(principal, InboxMessage, message_id)
+    services.mark_read(principal, message)
+    return render_template("inbox/show.html", message=message, text=render(message))
+
+
+@bp.post("/<int:message_id>/unread")
+@login_required
+def mark_unread(message_id):
+    principal = current_principal()
+    message = load_guarded(principal, InboxMessage, message_id)
+    services.mark_unread(principal, message)
+    return redirect(url_for(".index"))
+
+
+@bp.post("/<int:message_id>/read")
+@login_required
+def mark_read(message_id):
+    principal = current_principal()
+    message = load_guarded(principal, InboxMessage, message_id)
+    services.mark_read(principal, message)
+    return redirect(url_for(".index"))

@@ -1,0 +1,130 @@
+"""Delivering the outbox: claim due rows, send each, record the outcome, retry with backoff."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from orgsvc.db import utcnow
+from orgsvc.extensions import db
+from orgsvc.mail.models import EmailStatus, OutboundEmail
+from orgsvc.transactions import transactional
+
+log = logging.getLogger("orgsvc.mail")
+
+# Waits between attempts; after the last one the message is dead and left for an operator.
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+           timedelta(hours=6), timedelta(hours=12))
+# A claim older than this belongs to a sender that died; the row may be tried again.
+CLAIM_LEASE = timedelta(minutes=10)
+
+
+def build_message(row: OutboundEmail, sender: str) -> EmailMessage:
+    """The RFC 5322 message for an outbox row."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    message["Date"] = format_datetime(row.created_at)
+    message["Message-ID"] = row.message_id
+    for name, value in (row.extra_headers or {}).items():
+        message[name] = value
+    message.set_content(row.body_text)
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html")
+    return message
+
+
+class LogBackend:
+    """Development default: the whole message goes to the log, nothing leaves the machine."""
+
+    def send(self, message: EmailMessage) -> None:
+        log.info("e-mail (not sent, log backend):\n%s", message.as_string())
+
+
+class FileBackend:
+    """Writes each message as an .eml file, e.g. into the instance folder."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def send(self, message: EmailMessage) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = message["Message-ID"].strip("<>").replace("/", "_")
+        (self.directory / f"{name}.eml").write_bytes(bytes(message))
+
+
+def backend_for(app):
+    """The delivery backend chosen by ``ORGSVC_MAIL_BACKEND``."""
+    name = app.config["ORGSVC_MAIL_BACKEND"]
+    if name == "log":
+        return LogBackend()
+    if name == "file":
+        return FileBackend(Path(app.instance_path) / "mail")
+    raise RuntimeError(f"unknown ORGSVC_MAIL_BACKEND {name!r}")
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+
+
+@transactional
+def claim_due(limit: int) -> list[int]:
+    """Mark up to ``limit`` due messages as being sent by us and return their ids."""
+    now = utcnow()
+    due = sa.or_(
+        sa.and_(OutboundEmail.status == EmailStatus.PENDING, OutboundEmail.next_attempt_at <= now),
+        sa.and_(OutboundEmail.status == EmailStatus.SENDING, OutboundEmail.claimed_at < now - CLAIM_LEASE),
+    )
+    query = sa.select(OutboundEmail).where(due).order_by(OutboundEmail.id).limit(limit)
+    rows = db.session.scalars(query.with_for_update(skip_locked=True)).all()
+    for row in rows:
+        row.status = EmailStatus.SENDING
+        row.claimed_at = now
+        row.attempts += 1
+    return [row.id for row in rows]
+
+
+@transactional
+def record_outcome(email_id: int, error: str | None) -> EmailStatus:
+    """Store the result of one attempt: sent, or retried later, or dead after the last try."""
+    row = db.session.get(OutboundEmail, email_id)
+    if error is None:
+        row.status, row.sent_at, row.last_error = EmailStatus.SENT, utcnow(), None
+    elif row.attempts > len(BACKOFF):
+        row.status, row.last_error = EmailStatus.DEAD, error
+    else:
+        row.status, row.last_error = EmailStatus.PENDING, error
+        row.next_attempt_at = utcnow() + BACKOFF[row.attempts - 1]
+    row.claimed_at = None
+    return row.status
+
+
+def deliver_due(limit: int = 100, backend=None) -> DeliveryReport:
+    """Send what is due now. Safe to run in several processes at once (rows are claimed)."""
+    backend = backend or backend_for(current_app)
+    sender = current_app.config["ORGSVC_MAIL_FROM"]
+    report = DeliveryReport()
+    for email_id in claim_due(limit):
+        row = db.session.get(OutboundEmail, email_id)
+        try:
+            backend.send(build_message(row, sender))
+            error = None
+        except Exception as exc:  # any transport failure is retried, never lost
+            log.warning("delivery of e-mail %s failed: %s", email_id, exc)
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+        status = record_outcome(email_id, error)
+        report.sent += status == EmailStatus.SENT
+        report.failed += status == EmailStatus.PENDING
+        report.dead += status == EmailStatus.DEAD
+    return report

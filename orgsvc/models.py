@@ -1,0 +1,19 @@
+"""Imports every model module, so the metadata (and Alembic's autogenerate) sees all tables."""
+
+from orgsvc.accounts import models as accounts_models
+from orgsvc.audit import models as audit_models
+from orgsvc.inbox import models as inbox_models
+from orgsvc.mail import models as mail_models
+from orgsvc.organisations import models as organisations_models
+from orgsvc.roles import models as roles_models
+from orgsvc.staff import models as staff_models
+
+__all__ = [
+    "accounts_models",
+    "audit_models",
+    "inbox_models",
+    "mail_models",
+    "organisations_models",
+    "roles_models",
+    "staff_models",
+]

@@ -1,0 +1,1 @@
+"""Organisations: the businesses that persons represent, tied to Enhetsregisteret by org number."""

@@ -1,0 +1,44 @@
+"""The start page and the organisation switch."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from orgsvc.access import current_principal
+from orgsvc.extensions import db
+from orgsvc.organisations.context import current_grant, current_organisation, switch_to
+from orgsvc.security import safe_next
+
+bp = Blueprint("portal", __name__)
+
+
+@bp.get("/")
+def home():
+    if not current_user.is_authenticated:
+        return render_template("portal/welcome.html")
+    if current_principal().is_staff:
+        return render_template("portal/staff_home.html")
+    return render_template(
+        "portal/home.html", organisation=current_organisation(), grant=current_grant()
+    )
+
+
+@bp.post("/organisation/switch")
+@login_required
+def switch_organisation():
+    try:
+        organisation_id = int(request.form.get("organisation_id", ""))
+    except ValueError:
+        abort(400)
+    if not switch_to(organisation_id):
+        abort(404)
+    return redirect(safe_next(request.form.get("next"), url_for(".home")))
+
+
+@bp.get("/healthz")
+def health():
+    """For load balancers: the process answers and reaches its database."""
+    db.session.execute(sa.text("SELECT 1"))
+    return {"status": "ok"}

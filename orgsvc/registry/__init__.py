@@ -1,0 +1,1 @@
+"""The business register (Enhetsregisteret): org numbers, lookups, role holders, the representative check."""

@@ -1,0 +1,78 @@
+"""Cross-cutting web security: response headers, request ids and safe redirects."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, g, request
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    )
+)
+
+_ALLOWED_PATH_CHARACTERS = frozenset(string.ascii_letters + string.digits + "/-._~%!$&'()*+,;=:@?")
+
+
+def is_safe_next(target: str | None) -> bool:
+    """True when ``target`` is a path of this service that a GET may be redirected to.
+
+    Only same-site paths qualify: no scheme, no host, no backslashes or control characters (which
+    browsers reinterpret), and the path must match one of our own routes.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if any(character not in _ALLOWED_PATH_CHARACTERS for character in target):
+        return False
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return False
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        adapter.match(parts.path, method="GET")
+    except HTTPException:
+        return False
+    return True
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Return ``target`` when it is safe to redirect to, otherwise ``default``."""
+    return target if is_safe_next(target) else default
+
+
+def register_security(app: Flask) -> None:
+    """Install proxy handling, request ids and the security headers on every response."""
+    hops = int(app.config.get("ORGSVC_PROXY_HOPS") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    @app.before_request
+    def assign_request_id():
+        g.request_id = secrets.token_hex(8)
+
+    @app.after_request
+    def add_security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers["X-Request-ID"] = g.get("request_id", "")
+        if app.config["ORGSVC_ENV"] == "production":
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if current_user and current_user.is_authenticated and not request.path.startswith("/static/"):
+            # Pages behind the login hold personal and business data: never store them.
+            headers["Cache-Control"] = "no-store"
+        return response

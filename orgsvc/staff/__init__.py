@@ -1,0 +1,1 @@
+"""Regulator staff: caseworkers and regulator administrators, created only by operators."""

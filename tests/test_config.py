@@ -1,0 +1,127 @@
+"""The application factory and configuration: unsafe settings refuse to start."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from orgsvc import create_app
+from orgsvc.config import ConfigError, is_weak_secret
+from tests.support import app_config
+
+STRONG = secrets.token_hex(32)
+
+
+def _production(tmp_path, **overrides):
+    config = {
+        "ORGSVC_ENV": "production",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": STRONG,
+        "ORGSVC_BASE_URL": "https://minside.example",
+    }
+    config.update(overrides)
+    return config
+
+
+def test_production_refuses_a_missing_secret_key(tmp_path):
+    with pytest.raises(ConfigError, match="SECRET_KEY is required"):
+        create_app(_production(tmp_path, SECRET_KEY=None))
+
+
+@pytest.mark.parametrize("weak", ["dev", "you-will-never-guess", "not-so-secret", "x" * 64, "short-but-random-9f3"])
+def test_weak_secret_keys_are_refused(tmp_path, weak):
+    with pytest.raises(ConfigError, match="too weak"):
+        create_app(_production(tmp_path, SECRET_KEY=weak))
+
+
+def test_a_weak_key_is_refused_outside_tests_even_in_development(tmp_path):
+    with pytest.raises(ConfigError):
+        create_app({"SECRET_KEY": "dev", "TESTING": False, "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_production_refuses_debug_mode(tmp_path):
+    with pytest.raises(ConfigError, match="debug"):
+        create_app(_production(tmp_path, DEBUG=True))
+
+
+def test_production_refuses_debug_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(ConfigError, match="debug"):
+        create_app(_production(tmp_path))
+
+
+def test_production_needs_an_https_base_url(tmp_path):
+    with pytest.raises(ConfigError, match="https"):
+        create_app(_production(tmp_path, ORGSVC_BASE_URL="http://minside.example"))
+
+
+def test_production_cookies_are_secure_host_only(tmp_path):
+    app = create_app(_production(tmp_path))
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_NAME"].startswith("__Host-")
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.debug is False
+
+
+def test_production_set_cookie_has_every_flag(tmp_path):
+    app = create_app(_production(tmp_path))
+    with app.app_context():
+        from orgsvc.extensions import db
+
+        db.create_all()
+    response = app.test_client().get("/login", base_url="https://localhost")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-orgsvc_session=")
+    for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
+        assert flag in cookie
+
+
+def test_development_generates_and_keeps_a_secret_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("ORGSVC_SECRET_KEY", raising=False)
+    first = create_app({"INSTANCE_PATH": str(tmp_path)})
+    second = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert not is_weak_secret(first.secret_key)
+    assert first.secret_key == second.secret_key
+    key_file = tmp_path / "secret_key"
+    assert key_file.stat().st_mode & 0o077 == 0, "the key file must be private to its owner"
+
+
+def test_environment_variables_configure_the_app(tmp_path, monkeypatch):
+    monkeypatch.setenv("ORGSVC_DATABASE_URL", "postgresql://db.example/orgsvc")
+    monkeypatch.setenv("ORGSVC_SECRET_KEY", STRONG)
+    monkeypatch.setenv("ORGSVC_SESSION_IDLE_MINUTES", "30")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db.example/orgsvc"
+    assert app.config["SECRET_KEY"] == STRONG
+    assert app.config["ORGSVC_SESSION_IDLE_MINUTES"] == 30.0
+
+
+def test_an_unknown_environment_name_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="ORGSVC_ENV"):
+        create_app({"ORGSVC_ENV": "staging", "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": STRONG})
+
+
+def test_the_default_database_is_sqlite_in_the_instance_folder(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": STRONG})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path.resolve() / 'orgsvc.sqlite3'}"
+
+
+def test_a_crash_shows_a_generic_page_without_a_traceback(app):
+    @app.get("/boom-for-test")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom-for-test")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "secret internals" not in body and "Traceback" not in body
+    assert "Noe gikk galt" in body
+
+
+def test_test_config_keeps_csrf_on(app):
+    assert app.config.get("WTF_CSRF_ENABLED", True) is True
+    assert app_config("sqlite://", "/tmp").get("WTF_CSRF_ENABLED", True) is True
