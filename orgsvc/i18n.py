@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, session
-from flask_babel import get_locale
+from flask import Flask, has_request_context, session
+from flask_babel import force_locale, get_locale
 from flask_login import current_user
 
 from orgsvc.extensions import babel
@@ -15,6 +15,8 @@ DEFAULT_LANGUAGE = "nb"
 
 def select_locale() -> str:
     """The person's saved choice, else the choice made this session, else bokmål."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     chosen = session.get("lang")
@@ -24,6 +26,12 @@ def select_locale() -> str:
 def current_language() -> str:
     """The language code of the current request (``nb`` or ``en``)."""
     return str(get_locale() or DEFAULT_LANGUAGE).split("_")[0]
+
+
+def in_english(text) -> str:
+    """Render a (lazy) message in English: operators' command output is English."""
+    with force_locale("en"):
+        return str(text)
 
 
 def init_app(app: Flask) -> None:

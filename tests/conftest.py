@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from orgsvc import create_app
 from orgsvc.accounts.models import Person
 from orgsvc.extensions import db
-from orgsvc.organisations.models import Organisation, OrganisationStatus
+from orgsvc.organisations.models import OrganisationStatus
 from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
-from tests.support import CsrfClient, DatabaseUnderTest, make_engine, postgres_url, app_config
+from tests.support import CsrfClient, DatabaseUnderTest, app_config, make_engine, postgres_url
 
 # The developer's own settings must not leak into the tests.
 for _name in [name for name in os.environ if name.startswith("ORGSVC_") and not name.startswith("ORGSVC_TEST_")]:

@@ -39,7 +39,7 @@ class PersonFactory(BaseFactory):
     class Meta:
         model = Person
 
-    email = factory.Sequence(lambda n: f"person{n}@example.test")
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
     email_key = factory.LazyAttribute(lambda person: person.email.casefold())
     full_name = factory.Sequence(lambda n: f"Test Person {n}")
     date_of_birth = date(1980, 1, 1)

@@ -124,4 +124,4 @@ def test_a_crash_shows_a_generic_page_without_a_traceback(app):
 
 def test_test_config_keeps_csrf_on(app):
     assert app.config.get("WTF_CSRF_ENABLED", True) is True
-    assert app_config("sqlite://", "/tmp").get("WTF_CSRF_ENABLED", True) is True
+    assert app_config("sqlite://", "instance").get("WTF_CSRF_ENABLED", True) is True

@@ -24,6 +24,19 @@ def _collapse(value):
     return " ".join(value.split()) if isinstance(value, str) else value
 
 
+class BirthDateField(DateField):
+    """A date typed as 1985-04-12 (what date inputs send) or the Norwegian 12.04.1985."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, format=["%Y-%m-%d", "%d.%m.%Y"], **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(_l("Enter your date of birth as YYYY-MM-DD."))) from error
+
+
 class ActionForm(FlaskForm):
     """A button that changes state: nothing but the CSRF token."""
 
@@ -40,14 +53,14 @@ class RegistrationForm(FlaskForm):
                     Email(_l("Enter a valid e-mail address."), check_deliverability=False)],
         filters=[_strip],
     )
-    date_of_birth = DateField(
+    date_of_birth = BirthDateField(
         _l("Date of birth"),
         validators=[InputRequired(_l("Enter your date of birth as YYYY-MM-DD."))],
         description=_l("Used to check your roles in the Central Coordinating Register for Legal Entities."),
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(_l("Choose a password.")), Length(max=MAX_LENGTH)],
+        validators=[DataRequired(_l("Choose a password."))],
         description=_l("At least 12 characters. A sentence you can remember works well."),
     )
     password_confirm = PasswordField(

@@ -30,6 +30,8 @@ def _start_browser_session(person) -> None:
     session.clear()
     if language:
         session["lang"] = language
+        if language != person.locale:  # the latest explicit choice wins and is remembered
+            services.set_language(person, language)
     session.permanent = True
     login_user(person)
 

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from orgsvc.errors import DomainError
+from orgsvc.i18n import in_english
 from orgsvc.mail.delivery import deliver_due
 from orgsvc.staff import services
 from orgsvc.staff.models import StaffRole
@@ -32,7 +33,7 @@ def add(email: str, name: str, role: str, send_link: bool):
     try:
         person = services.add_staff(email, name, ROLE_NAMES[role], password)
     except DomainError as error:
-        raise click.ClickException(str(error.message)) from error
+        raise click.ClickException(in_english(error.message)) from error
     if send_link:
         deliver_due()
         click.echo(f"Created {role} {person.email}; a link to set the password has been sent.")
@@ -58,5 +59,5 @@ def deactivate(email: str):
     try:
         person = services.deactivate_staff(email)
     except DomainError as error:
-        raise click.ClickException(str(error.message)) from error
+        raise click.ClickException(in_english(error.message)) from error
     click.echo(f"Deactivated {person.email}.")

@@ -28,7 +28,7 @@ def add_staff(email: str, full_name: str, role: StaffRole, password: str | None 
     if password is not None:
         problem = password_problem(password, email=email, full_name=full_name)
         if problem:
-            raise InvalidInput(str(problem))
+            raise InvalidInput(problem)
     person = Person(
         email=email.strip(),
         email_key=email_key(email),

@@ -1,0 +1,145 @@
+"""Registration with e-mail confirmation, validation, and no account enumeration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from orgsvc.accounts.models import Person, Registration
+from orgsvc.db import utcnow
+from orgsvc.extensions import db
+from tests.accounts.helpers import link_in, outbox, registration_form
+from tests.support import without_csrf_tokens
+
+
+def test_the_form_is_in_norwegian(client):
+    page = client.get("/register").get_data(as_text=True)
+    assert "Registrer deg" in page
+    assert "Fødselsdato" in page
+    assert 'name="csrf_token"' in page
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("full_name", "", "Skriv inn hele navnet ditt."),
+        ("full_name", "x" * 201, "Feltet må være mellom 2 og 200 tegn langt."),
+        ("email", "", "Skriv inn e-postadressen din."),
+        ("email", "not-an-address", "Skriv inn en gyldig e-postadresse."),
+        ("email", "a" * 250 + "@x.no", "Feltet kan ikke være lenger enn 254 tegn."),
+        ("date_of_birth", "", "Skriv inn fødselsdatoen din som ÅÅÅÅ-MM-DD."),
+        ("date_of_birth", "31.02.1985", "Skriv inn fødselsdatoen din som ÅÅÅÅ-MM-DD."),
+        ("date_of_birth", "1985-04-12T00:00", "Skriv inn fødselsdatoen din som ÅÅÅÅ-MM-DD."),
+        ("date_of_birth", "2030-01-01", "Sjekk fødselsdatoen."),
+        ("password", "kort", "Passordet må være minst 12 tegn langt."),
+        ("password", "ab" * 129, "Passordet kan være høyst 256 tegn langt."),
+        ("password", "aaaaaaaaaaaaaa", "Passordet er for lett å gjette."),
+    ],
+)
+def test_invalid_input_is_refused_with_a_message(app, client, field, value, message):
+    overrides = {field: value}
+    if field == "password":
+        overrides["password_confirm"] = value
+    response = client.post("/register", data=registration_form(**overrides))
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert outbox(app) == []
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
+
+
+def test_a_norwegian_date_is_understood(app, client):
+    response = client.post("/register", data=registration_form(date_of_birth="12.04.1985"))
+    assert response.status_code == 302
+    assert len(outbox(app, "confirm_registration")) == 1
+
+
+def test_the_two_passwords_must_match(client):
+    response = client.post("/register", data=registration_form(password_confirm="et annet langt passord"))
+    assert response.status_code == 400
+    assert "De to passordene er ikke like." in response.get_data(as_text=True)
+
+
+def test_password_containing_the_email_address_is_refused(client):
+    response = client.post(
+        "/register", data=registration_form(password="kari.nordmann123", password_confirm="kari.nordmann123",
+                                            email="kari.nordmann@example.com")
+    )
+    assert response.status_code == 400
+    assert "e-postadressen din" in response.get_data(as_text=True)
+
+
+def test_registration_is_finished_by_the_link_in_the_email(app, client):
+    response = client.post("/register", data=registration_form())
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/register/sent"
+    [email] = outbox(app, "confirm_registration")
+    assert email.to_address == "kari@example.com"
+    assert email.subject == "Bekreft e-postadressen din for Min side"
+    link = link_in(email)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Person).where(Person.email_key == "kari@example.com")) is None
+
+    confirm_page = client.get(link)
+    assert confirm_page.status_code == 200
+    assert "kari@example.com" in confirm_page.get_data(as_text=True)
+    done = client.post(link)
+    assert done.status_code == 302 and done.headers["Location"] == "/"
+    home = client.get("/").get_data(as_text=True)
+    assert "Kari Nordmann" in home
+
+    with app.app_context():
+        person = db.session.scalar(sa.select(Person).where(Person.email_key == "kari@example.com"))
+        assert person.date_of_birth.isoformat() == "1985-04-12"
+        assert person.password_hash.startswith("$argon2id$")
+    assert client.post(link).status_code == 404, "a confirmation link works once"
+
+
+def test_a_known_address_gets_the_same_answer_and_a_reminder(app, client, world):
+    fresh = client.post("/register", data=registration_form(email="new@example.com"))
+    known = client.post("/register", data=registration_form(email=world.user_a.email.upper()))
+    assert (fresh.status_code, fresh.headers["Location"]) == (known.status_code, known.headers["Location"])
+    assert [e.kind for e in outbox(app, to=world.user_a.email)] == ["account_exists"]
+    page_fresh = without_csrf_tokens(client.get(fresh.headers["Location"]).get_data(as_text=True))
+    page_known = without_csrf_tokens(client.get(known.headers["Location"]).get_data(as_text=True))
+    assert page_fresh == page_known
+
+
+def test_someone_elses_earlier_registration_cannot_take_over_the_account(app):
+    attacker, victim = app.test_client(), app.test_client()
+    attacker.post("/register", data=registration_form(password="angriperens passord 1",
+                                                      password_confirm="angriperens passord 1"))
+    victim.post("/register", data=registration_form(password="offerets eget passord",
+                                                    password_confirm="offerets eget passord"))
+    attacker_link, victim_link = (link_in(e) for e in outbox(app, "confirm_registration"))
+    assert victim.post(victim_link).status_code == 302
+    assert attacker.post(attacker_link).status_code == 409
+    fresh = app.test_client()
+    assert fresh.post("/login", data={"email": "kari@example.com",
+                                      "password": "angriperens passord 1"}).status_code == 401
+    assert fresh.post("/login", data={"email": "kari@example.com",
+                                      "password": "offerets eget passord"}).status_code == 302
+
+
+def test_an_expired_link_is_refused(app, client):
+    client.post("/register", data=registration_form())
+    link = link_in(outbox(app, "confirm_registration")[0])
+    with app.app_context():
+        db.session.execute(sa.update(Registration).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    response = client.get(link)
+    assert response.status_code == 404
+    assert "Lenken er ikke gyldig lenger" in response.get_data(as_text=True)
+
+
+def test_a_made_up_link_is_refused(client):
+    assert client.get("/register/confirm/" + "x" * 43).status_code == 404
+    assert client.get("/register/confirm/" + "x" * 5000).status_code == 404
+
+
+def test_repeated_registrations_do_not_flood_an_inbox(app, client):
+    for _ in range(8):
+        client.post("/register", data=registration_form())
+    assert len(outbox(app, to="kari@example.com")) == 5

@@ -1,0 +1,59 @@
+"""CSRF protection on every state-changing endpoint, and no state change by GET."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.support import login
+
+
+def _post_rules(app):
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods:
+            yield rule
+
+
+def _url(rule) -> str:
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", "1", rule.rule)
+
+
+def test_there_are_post_endpoints_to_check(app):
+    assert len(list(_post_rules(app))) >= 10
+
+
+def test_every_post_without_a_token_is_refused(app, world):
+    client = app.test_client()
+    login(client, world.admin_a.email)
+    for rule in _post_rules(app):
+        response = client.post(_url(rule), data={"anything": "x"}, csrf=False)
+        assert response.status_code == 400, f"{rule.rule} accepted a POST without a CSRF token"
+    assert client.get("/account").status_code == 200, "the refusals changed nothing about the session"
+
+
+def test_every_post_without_a_token_is_refused_for_anonymous_visitors_too(app):
+    client = app.test_client()
+    for rule in _post_rules(app):
+        assert client.post(_url(rule), csrf=False).status_code == 400, rule.rule
+
+
+def test_a_token_from_another_session_is_refused(app, world):
+    victim, attacker = app.test_client(), app.test_client()
+    login(victim, world.user_a.email)
+    foreign_token = attacker.csrf_token()
+    response = victim.post("/account/sessions/end-others", data={"csrf_token": foreign_token}, csrf=False)
+    assert response.status_code == 400
+    assert "Skjemaet er utløpt eller ble ikke sendt fra dette nettstedet" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_post_only_endpoints_refuse_get(app, world, method):
+    client = app.test_client()
+    login(client, world.admin_a.email)
+    for rule in _post_rules(app):
+        if "GET" in rule.methods:
+            continue
+        response = client.open(_url(rule), method=method)
+        assert response.status_code == 405, rule.rule
+        assert "POST" in response.headers["Allow"]
