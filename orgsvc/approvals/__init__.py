@@ -1,0 +1,1 @@
+"""Approvals: the regulator's queue of first-time organisation administrators and its decisions."""
