@@ -25,12 +25,12 @@ PYTEST_ARGS ?=
 # Compile the message catalogues from their .po sources (the editable install does it too;
 # this keeps them fresh after a .po edit).
 catalogues: .stamp-install
-	$(BIN)/pybabel compile --use-fuzzy -q -d orgsvc/translations
+	$(BIN)/pybabel -q compile -d orgsvc/translations
 
 # Re-extract the English source strings and merge them into the catalogues.
 messages: .stamp-install
-	$(BIN)/pybabel extract -q -F babel.cfg --no-location --sort-output -k lazy_gettext -k _l -o orgsvc/translations/messages.pot .
-	$(BIN)/pybabel update -q --no-fuzzy-matching -i orgsvc/translations/messages.pot -d orgsvc/translations
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output -k lazy_gettext -k _l -o orgsvc/translations/messages.pot .
+	$(BIN)/pybabel -q update --no-fuzzy-matching -i orgsvc/translations/messages.pot -d orgsvc/translations
 
 run: .stamp-install catalogues
 	$(BIN)/orgsvc db upgrade
