@@ -168,9 +168,13 @@ def log_in(email: str, password: str, *, client_address: str, user_agent: str | 
 
 
 @transactional
-def log_out(session_token: str | None) -> None:
-    """End this login session (other devices stay signed in; see end_other_sessions)."""
-    sessions.revoke(session_token, "logout")
+def log_out(person: Person) -> None:
+    """Log the person out everywhere: every login session of theirs ends, on every device.
+
+    A shared or forgotten browser elsewhere is the risk logout guards against in a portal that
+    acts for a business, so logging out is never partial.
+    """
+    sessions.revoke_all(person.id, "logout")
 
 
 @transactional

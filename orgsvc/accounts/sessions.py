@@ -73,16 +73,6 @@ def load_person(token: str) -> Person | None:
     return person
 
 
-def revoke(token: str | None, reason: str) -> None:
-    """End the session with ``token`` (in the caller's transaction)."""
-    if token:
-        db.session.execute(
-            sa.update(LoginSession)
-            .where(LoginSession.token_hash == token_hash(token), LoginSession.revoked_at.is_(None))
-            .values(revoked_at=utcnow(), revoked_reason=reason)
-        )
-
-
 def revoke_all(person_id: int, reason: str, *, keep_token: str | None = None) -> int:
     """End every session of a person, except optionally the one with ``keep_token``."""
     statement = sa.update(LoginSession).where(

@@ -95,10 +95,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    services.log_out(current_user.current_session_token)
+    services.log_out(current_user)
     logout_user()
     session.clear()
-    flash(_("You are logged out."), "info")
+    flash(_("You are logged out on all devices."), "info")
     return redirect(url_for(".login"))
 
 

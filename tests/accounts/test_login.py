@@ -110,13 +110,16 @@ def test_logout_needs_post(client, world):
     assert client.get("/account").status_code == 200
 
 
-def test_logout_ends_only_this_browser(app, world):
-    laptop, phone = app.test_client(), app.test_client()
+def test_logout_ends_every_session_of_the_person(app, world):
+    laptop, phone, other_person = app.test_client(), app.test_client(), app.test_client()
     login(laptop, world.user_a.email)
     login(phone, world.user_a.email)
-    laptop.post("/logout")
+    login(other_person, world.admin_a.email)
+    response = laptop.post("/logout", follow_redirects=True)
+    assert "Du er logget ut på alle enheter." in response.get_data(as_text=True)
     assert laptop.get("/account").status_code == 302
-    assert phone.get("/account").status_code == 200
+    assert phone.get("/account").status_code == 302
+    assert other_person.get("/account").status_code == 200
 
 
 def test_pages_behind_login_send_anonymous_visitors_to_login_and_back(client, world):
