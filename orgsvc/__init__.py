@@ -53,6 +53,7 @@ def _register_extensions(app: Flask) -> None:
     from orgsvc.accounts.throttle import Throttle
     from orgsvc.db import configure_engine
     from orgsvc.extensions import csrf, db, migrate
+    from orgsvc.registry import service as registry_service
 
     db.init_app(app)
     with app.app_context():
@@ -64,6 +65,7 @@ def _register_extensions(app: Flask) -> None:
     auth.init_app(app)
     app.extensions["orgsvc.passwords"] = Passwords(**app.config["ORGSVC_ARGON2"])
     app.extensions["orgsvc.throttle"] = Throttle(app.config["ORGSVC_REDIS_URL"] or "memory://")
+    registry_service.init_app(app)
 
 
 def _register_access(app: Flask) -> None:
@@ -92,7 +94,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from orgsvc.demo import demo_command
     from orgsvc.mail.cli import mail_cli
+    from orgsvc.registry.cli import registry_cli
     from orgsvc.staff.cli import staff_cli
 
-    for command in (staff_cli, demo_command, mail_cli):
+    for command in (staff_cli, demo_command, mail_cli, registry_cli):
         app.cli.add_command(command)

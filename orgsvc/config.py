@@ -67,6 +67,11 @@ SETTINGS = (
     Setting("ORGSVC_MAIL_FROM", "ORGSVC_MAIL_FROM"),
     Setting("ORGSVC_MAIL_BACKEND", "ORGSVC_MAIL_BACKEND"),
     Setting("ORGSVC_MAIL_DELIVER_INLINE", "ORGSVC_MAIL_DELIVER_INLINE", _bool),
+    Setting("ORGSVC_REGISTRY", "ORGSVC_REGISTRY"),
+    Setting("ORGSVC_BRREG_URL", "ORGSVC_BRREG_URL"),
+    Setting("ORGSVC_FULLMAKT_URL", "ORGSVC_FULLMAKT_URL"),
+    Setting("ORGSVC_BRREG_TIMEOUT", "ORGSVC_BRREG_TIMEOUT", float),
+    Setting("ORGSVC_BRREG_RETRIES", "ORGSVC_BRREG_RETRIES", int),
     Setting("ORGSVC_LOGIN_LIMIT_PER_ACCOUNT", "ORGSVC_LOGIN_LIMIT_PER_ACCOUNT"),
     Setting("ORGSVC_LOGIN_LIMIT_PER_ADDRESS", "ORGSVC_LOGIN_LIMIT_PER_ADDRESS"),
 )
@@ -89,6 +94,11 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "ORGSVC_MAIL_FROM": "Min side <ikke-svar@minside.example>",
         "ORGSVC_MAIL_BACKEND": "log",
         "ORGSVC_MAIL_DELIVER_INLINE": True,
+        "ORGSVC_REGISTRY": "local",
+        "ORGSVC_BRREG_URL": "https://data.brreg.no/enhetsregisteret/api",
+        "ORGSVC_FULLMAKT_URL": "https://data.brreg.no/fullmakt",
+        "ORGSVC_BRREG_TIMEOUT": 8.0,
+        "ORGSVC_BRREG_RETRIES": 2,
         "ORGSVC_LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
         "ORGSVC_LOGIN_LIMIT_PER_ADDRESS": "50 per 15 minutes",
         "ORGSVC_MAIL_LIMIT_PER_ACCOUNT": "5 per hour",
@@ -188,6 +198,8 @@ def check(config: Mapping[str, Any]) -> None:
                           "'import secrets; print(secrets.token_hex(32))')")
     if is_weak_secret(config["SECRET_KEY"]):
         raise ConfigError(f"ORGSVC_SECRET_KEY is too weak: use at least {MIN_SECRET_LENGTH} random characters")
+    if config.get("ORGSVC_REGISTRY") not in ("local", "brreg"):
+        raise ConfigError(f"ORGSVC_REGISTRY must be local or brreg, not {config.get('ORGSVC_REGISTRY')!r}")
     if any(is_weak_secret(old) for old in config.get("SECRET_KEY_FALLBACKS") or ()):
         raise ConfigError("ORGSVC_SECRET_KEY_FALLBACKS holds a weak key")
     if config["ORGSVC_ENV"] != "production":

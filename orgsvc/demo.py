@@ -20,15 +20,19 @@ from orgsvc.accounts.passwords import passwords
 from orgsvc.db import utcnow
 from orgsvc.extensions import db
 from orgsvc.organisations.models import Organisation, OrganisationStatus
+from orgsvc.registry.bulk import import_file
+from orgsvc.registry.cli import SAMPLE_DIR
+from orgsvc.registry.models import RegisterEntity
 from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
 from orgsvc.staff.models import StaffMember, StaffRole
 from orgsvc.transactions import transactional
 
-# Fictional entities; numbers in the 31x range used by Brønnøysund for synthetic test data.
+# Fictional entities from the sample register (orgsvc/registry/sample), numbers in the 31x range
+# Brønnøysund uses for synthetic test data.
 DEMO_ORGANISATIONS = {
-    "310000000": ("NORDLYS ELEKTRONIKK AS", "AS", OrganisationStatus.APPROVED),
-    "310000019": ("BAKERIET PÅ HJØRNET AS", "AS", OrganisationStatus.PENDING),
-    "310000027": ("FJELLSPORT ØST AS", "AS", OrganisationStatus.APPROVED),
+    "310000019": ("NORDLYS ELEKTRONIKK AS", "AS", OrganisationStatus.APPROVED),
+    "310000027": ("BAKERIET PÅ HJØRNET AS", "AS", OrganisationStatus.PENDING),
+    "310000035": ("FJELLSPORT ØST AS", "AS", OrganisationStatus.APPROVED),
 }
 
 
@@ -46,15 +50,15 @@ class DemoPerson:
 DEMO_PEOPLE = (
     DemoPerson("saksbehandler@forbrukertilsynet.example", "Siri Saksbehandler", None, StaffRole.CASEWORKER),
     DemoPerson("leder@forbrukertilsynet.example", "Rune Regulator", None, StaffRole.REGULATOR_ADMIN),
-    DemoPerson("ola.nordmann@nordlys.example", "Ola Nordmann", date(1975, 3, 14), None, "310000000",
+    DemoPerson("ola.nordmann@nordlys.example", "Ola Nordmann", date(1975, 3, 14), None, "310000019",
                MemberRole.ADMINISTRATOR, MembershipStatus.ACTIVE),
-    DemoPerson("kari.hansen@nordlys.example", "Kari Hansen", date(1988, 11, 2), None, "310000000",
+    DemoPerson("kari.hansen@nordlys.example", "Kari Hansen", date(1988, 11, 2), None, "310000019",
                MemberRole.USER, MembershipStatus.ACTIVE),
-    DemoPerson("per.olsen@nordlys.example", "Per Olsen", date(1993, 6, 21), None, "310000000",
+    DemoPerson("per.olsen@nordlys.example", "Per Olsen", date(1993, 6, 21), None, "310000019",
                MemberRole.USER, MembershipStatus.PENDING),
-    DemoPerson("ingrid.berg@bakeriet.example", "Ingrid Berg", date(1969, 1, 30), None, "310000019",
+    DemoPerson("ingrid.berg@bakeriet.example", "Ingrid Berg", date(1969, 1, 30), None, "310000027",
                MemberRole.ADMINISTRATOR, MembershipStatus.PENDING),
-    DemoPerson("turid.fjell@fjellsport.example", "Turid Fjell", date(1981, 8, 9), None, "310000027",
+    DemoPerson("turid.fjell@fjellsport.example", "Turid Fjell", date(1981, 8, 9), None, "310000035",
                MemberRole.ADMINISTRATOR, MembershipStatus.ACTIVE),
     DemoPerson("lars.dahl@example.com", "Lars Dahl", date(1990, 5, 5)),
 )
@@ -118,6 +122,10 @@ def demo_command():
     """Create fictional organisations and persons and print their logins."""
     if current_app.config["ORGSVC_ENV"] == "production":
         raise click.ClickException("demo data is never loaded in production")
+    if current_app.config["ORGSVC_REGISTRY"] == "local" and db.session.get(RegisterEntity, "310000019") is None:
+        click.echo("Importing the sample register (orgsvc/registry/sample) into the local register.")
+        for path in sorted(SAMPLE_DIR.glob("*.json")):
+            import_file(path)
     logins = load_demo()
     click.echo("Demo logins (new passwords on every run):")
     for spec, password in logins:

@@ -5,6 +5,7 @@ from orgsvc.audit import models as audit_models
 from orgsvc.inbox import models as inbox_models
 from orgsvc.mail import models as mail_models
 from orgsvc.organisations import models as organisations_models
+from orgsvc.registry import models as registry_models
 from orgsvc.roles import models as roles_models
 from orgsvc.staff import models as staff_models
 
@@ -14,6 +15,7 @@ __all__ = [
     "inbox_models",
     "mail_models",
     "organisations_models",
+    "registry_models",
     "roles_models",
     "staff_models",
 ]

@@ -36,6 +36,8 @@ def test_the_wheel_carries_everything_the_service_reads(wheel):
         "orgsvc/migrations/env.py",
         "orgsvc/migrations/alembic.ini",
         "orgsvc/static/css/orgsvc.css",
+        "orgsvc/registry/sample/enheter.json",
+        "orgsvc/registry/sample/roller.json",
     ):
         assert required in names, required
     assert not any(name.startswith("tests/") for name in names)

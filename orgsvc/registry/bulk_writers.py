@@ -1,0 +1,108 @@
+"""Writing batches of register rows as fast as each database allows.
+
+Bulk loading is the one place where the ORM's (and even Core's) per-row work costs more than the
+database does, so this module talks to the driver: executemany with plain tuples on SQLite, COPY
+into a staging table and one merge statement on PostgreSQL. Everything runs on the session's
+connection, inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from orgsvc.db import utcnow
+from orgsvc.extensions import db
+from orgsvc.registry.types import Entity, RoleHolder
+
+ENTITY_COLUMNS = ("orgnr", "name", "form_code", "form_description", "status", "deleted_on", "is_subunit",
+                  "parent_orgnr", "postal_place", "municipality", "updated_at")
+ROLE_COLUMNS = ("orgnr", "role_code", "role_description", "kind", "name", "first_name", "middle_name", "last_name",
+                "birth_date", "holder_orgnr", "resigned", "deceased", "source")
+
+
+def entity_tuple(entity: Entity, now) -> tuple:
+    return (entity.orgnr, entity.name[:500], entity.form_code, entity.form_description, str(entity.status),
+            entity.deleted_on, entity.is_subunit, entity.parent_orgnr, entity.postal_place, entity.municipality, now)
+
+
+def role_tuple(orgnr: str, holder: RoleHolder) -> tuple:
+    return (orgnr, holder.role_code[:10], holder.role_description[:200], holder.kind, holder.name[:500],
+            holder.first_name, holder.middle_name, holder.last_name, holder.birth_date, holder.holder_orgnr,
+            holder.resigned, holder.deceased, holder.source)
+
+
+def _driver_connection():
+    return db.session.connection().connection.driver_connection
+
+
+class SQLiteWriter:
+    def _upsert_sql(self) -> str:
+        columns = ", ".join(ENTITY_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in ENTITY_COLUMNS if c != "orgnr")
+        marks = ", ".join("?" * len(ENTITY_COLUMNS))
+        return f"INSERT INTO register_entity ({columns}) VALUES ({marks}) ON CONFLICT (orgnr) DO UPDATE SET {updates}"
+
+    # SQLite keeps dates as ISO text (what SQLAlchemy's Date and our UTCDateTime read back).
+    @staticmethod
+    def _entity_row(row: tuple) -> tuple:
+        deleted_on, updated_at = row[5], row[10]
+        return (*row[:5], deleted_on.isoformat() if deleted_on else None, *row[6:10],
+                updated_at.replace(tzinfo=None).isoformat(" "))
+
+    @staticmethod
+    def _role_row(row: tuple) -> tuple:
+        born = row[8]
+        return (*row[:8], born.isoformat() if born else None, *row[9:])
+
+    def entities(self, entities: Sequence[Entity], words: list[tuple[str, str]]) -> None:
+        cursor = _driver_connection().cursor()
+        now = utcnow()
+        cursor.executemany(self._upsert_sql(), [self._entity_row(entity_tuple(e, now)) for e in entities])
+        orgnrs = [e.orgnr for e in entities]
+        cursor.execute(f"DELETE FROM register_name_word WHERE orgnr IN ({', '.join('?' * len(orgnrs))})", orgnrs)
+        cursor.executemany("INSERT INTO register_name_word (word, orgnr) VALUES (?, ?)", words)
+
+    def roles(self, orgnrs: list[str], rows: list[tuple]) -> None:
+        cursor = _driver_connection().cursor()
+        cursor.execute(f"DELETE FROM register_role WHERE orgnr IN ({', '.join('?' * len(orgnrs))})", orgnrs)
+        marks = ", ".join("?" * len(ROLE_COLUMNS))
+        cursor.executemany(f"INSERT INTO register_role ({', '.join(ROLE_COLUMNS)}) VALUES ({marks})",
+                           [self._role_row(row) for row in rows])
+
+
+class PostgresWriter:
+    def _staging(self, cursor) -> None:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS staging_register_entity "
+            "(LIKE register_entity INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        cursor.execute("TRUNCATE staging_register_entity")
+
+    def entities(self, entities: Sequence[Entity], words: list[tuple[str, str]]) -> None:
+        connection = _driver_connection()
+        now = utcnow()
+        with connection.cursor() as cursor:
+            self._staging(cursor)
+            columns = ", ".join(ENTITY_COLUMNS)
+            with cursor.copy(f"COPY staging_register_entity ({columns}) FROM STDIN") as copy:
+                for entity in entities:
+                    copy.write_row(entity_tuple(entity, now))
+            updates = ", ".join(f"{c} = excluded.{c}" for c in ENTITY_COLUMNS if c != "orgnr")
+            cursor.execute(f"INSERT INTO register_entity ({columns}) SELECT {columns} FROM staging_register_entity "
+                           f"ON CONFLICT (orgnr) DO UPDATE SET {updates}")
+            cursor.execute("DELETE FROM register_name_word WHERE orgnr = ANY(%s)", ([e.orgnr for e in entities],))
+            with cursor.copy("COPY register_name_word (word, orgnr) FROM STDIN") as copy:
+                for row in words:
+                    copy.write_row(row)
+
+    def roles(self, orgnrs: list[str], rows: list[tuple]) -> None:
+        with _driver_connection().cursor() as cursor:
+            cursor.execute("DELETE FROM register_role WHERE orgnr = ANY(%s)", (orgnrs,))
+            with cursor.copy(f"COPY register_role ({', '.join(ROLE_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+
+def writer():
+    """The writer for the database the session is bound to."""
+    return PostgresWriter() if db.session.get_bind().dialect.name == "postgresql" else SQLiteWriter()

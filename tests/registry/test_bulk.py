@@ -1,0 +1,141 @@
+"""Importing the register's bulk files: kinds, re-import in place, bad records, flat memory."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import sqlalchemy as sa
+
+from bench.register_data import write_bulk_files
+from orgsvc.extensions import db
+from orgsvc.registry.bulk import detect_kind, import_file
+from orgsvc.registry.cli import SAMPLE_DIR
+from orgsvc.registry.local import LocalRegister
+from orgsvc.registry.models import RegisterEntity, RegisterNameWord, RegisterRole
+from tests.support import postgres_url
+
+
+def _write(path, records, compress=True):
+    data = json.dumps(records, ensure_ascii=False).encode()
+    path.write_bytes(gzip.compress(data) if compress else data)
+    return path
+
+
+def _entity(orgnr, name, **extra):
+    form = {"kode": "AS", "beskrivelse": "Aksjeselskap"}
+    return {"organisasjonsnummer": orgnr, "navn": name, "organisasjonsform": form, **extra}
+
+
+def _count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_the_kind_of_file_is_read_from_its_first_record():
+    assert detect_kind(SAMPLE_DIR / "enheter.json") == "entities"
+    assert detect_kind(SAMPLE_DIR / "underenheter.json") == "subunits"
+    assert detect_kind(SAMPLE_DIR / "roller.json") == "roles"
+
+
+def test_gzipped_and_plain_files_are_both_read(app_ctx, tmp_path):
+    import_file(_write(tmp_path / "a.json.gz", [_entity("923609016", "EQUINOR ASA")]))
+    import_file(_write(tmp_path / "b.json", [_entity("974760673", "REGISTERENHETEN I BRØNNØYSUND")], compress=False))
+    assert _count(RegisterEntity) == 2
+    assert [e.name for e in LocalRegister().search("brønnøysund")] == ["REGISTERENHETEN I BRØNNØYSUND"]
+
+
+def test_a_reimport_updates_in_place(app_ctx, tmp_path):
+    import_file(_write(tmp_path / "v1.json.gz", [_entity("923609016", "STATOIL ASA")]))
+    import_file(_write(tmp_path / "v2.json.gz", [_entity("923609016", "EQUINOR ASA")]))
+    assert _count(RegisterEntity) == 1
+    register = LocalRegister()
+    assert [e.name for e in register.search("equinor")] == ["EQUINOR ASA"]
+    assert register.search("statoil") == [], "the old name's words are gone"
+
+
+def test_an_entity_deleted_in_a_later_file_leaves_search(app_ctx, tmp_path):
+    import_file(_write(tmp_path / "v1.json", [_entity("923609016", "EQUINOR ASA")]))
+    import_file(_write(tmp_path / "v2.json", [_entity("923609016", "EQUINOR ASA", slettedato="2026-01-01")]))
+    assert LocalRegister().search("equinor") == []
+    assert LocalRegister().lookup("923609016").status == "deleted"
+
+
+def test_roles_are_replaced_on_reimport(app_ctx, tmp_path):
+    person = {"type": {"kode": "DAGL", "beskrivelse": "Daglig leder"},
+              "person": {"fodselsdato": "1968-05-04", "navn": {"fornavn": "Anders", "etternavn": "Opedal"}}}
+    record = {"organisasjonsnummer": "923609016", "rollegrupper": [{"type": {"kode": "DAGL"}, "roller": [person]}]}
+    import_file(_write(tmp_path / "r1.json", [record]))
+    import_file(_write(tmp_path / "r2.json", [record]))
+    assert _count(RegisterRole) == 1
+
+
+def test_records_without_an_org_number_are_skipped_and_counted(app_ctx, tmp_path):
+    report = import_file(_write(tmp_path / "e.json", [_entity("923609016", "EQUINOR ASA"), {"navn": "NO NUMBER"},
+                                                       "not an object"]))
+    assert (report.records, report.skipped) == (1, 2)
+
+
+def test_only_live_main_entities_are_in_the_search_index(app_ctx):
+    for path in sorted(SAMPLE_DIR.glob("*.json")):
+        import_file(path)
+    indexed = set(db.session.scalars(sa.select(RegisterNameWord.orgnr).distinct()))
+    live = set(db.session.scalars(sa.select(RegisterEntity.orgnr).where(
+        RegisterEntity.status == "active", RegisterEntity.is_subunit.is_(False))))
+    assert indexed == live
+
+
+IMPORT_IN_A_FRESH_PROCESS = """
+import json, resource, secrets, sys
+import flask_migrate
+from orgsvc import create_app
+from orgsvc.registry.bulk import import_file
+url, instance, *paths = sys.argv[1:]
+app = create_app({"SECRET_KEY": secrets.token_hex(32), "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance})
+with app.app_context():
+    flask_migrate.upgrade()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    records = [import_file(__import__("pathlib").Path(p)).records for p in paths]
+    print(json.dumps({"records": records, "before_kb": before,
+                      "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def _import_in_fresh_process(database, tmp_path, count: int) -> dict:
+    """Import ``count`` generated entities and their roles into an empty database in a new process,
+    and report its peak resident memory (the whole process: parser, driver and database included)."""
+    directory = tmp_path / str(count)
+    directory.mkdir()
+    paths = write_bulk_files(directory, count)
+    if database.backend == "postgresql":
+        schema = f"bulk_{uuid.uuid4().hex[:12]}"
+        with database.engine.begin() as connection:
+            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        url = postgres_url(schema)
+    else:
+        url = f"sqlite:///{directory / 'import.sqlite3'}"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ORGSVC_")}
+    try:
+        command = [sys.executable, "-c", IMPORT_IN_A_FRESH_PROCESS, url, str(directory), *map(str, paths)]
+        result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    finally:
+        if database.backend == "postgresql":
+            with database.engine.begin() as connection:
+                connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_import_of_200_000_entities_keeps_memory_flat(database, tmp_path):
+    small = _import_in_fresh_process(database, tmp_path, 20_000)
+    large = _import_in_fresh_process(database, tmp_path, 200_000)
+    assert large["records"] == [200_000, 200_000]
+    growth_small = small["peak_kb"] - small["before_kb"]
+    growth_large = large["peak_kb"] - large["before_kb"]
+    # Ten times the data, (nearly) the same memory: the import streams. Loading the files whole
+    # would need several hundred MB more for 200,000 entities and their roles.
+    assert growth_large < growth_small + 24 * 1024, (growth_small, growth_large)
+    assert large["peak_kb"] < 300 * 1024, large
