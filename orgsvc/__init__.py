@@ -77,13 +77,16 @@ def _register_access(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from orgsvc import errors, security
     from orgsvc.accounts.views import bp as accounts
+    from orgsvc.approvals.views import bp as approvals
+    from orgsvc.audit.views import bp as audit
     from orgsvc.inbox.views import bp as inbox
     from orgsvc.mail.hooks import init_app as init_mail
+    from orgsvc.organisations.views import bp as organisations
     from orgsvc.portal import frame
     from orgsvc.portal.views import bp as portal
     from orgsvc.roles.views import bp as roles
 
-    for blueprint in (portal, accounts, inbox, roles):
+    for blueprint in (portal, accounts, inbox, organisations, roles, approvals, audit):
         app.register_blueprint(blueprint)
     frame.init_app(app)
     security.register_security(app)
@@ -92,10 +95,11 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from orgsvc.approvals.cli import approvals_cli
     from orgsvc.demo import demo_command
     from orgsvc.mail.cli import mail_cli
     from orgsvc.registry.cli import registry_cli
     from orgsvc.staff.cli import staff_cli
 
-    for command in (staff_cli, demo_command, mail_cli, registry_cli):
+    for command in (staff_cli, demo_command, mail_cli, registry_cli, approvals_cli):
         app.cli.add_command(command)

@@ -72,6 +72,7 @@ SETTINGS = (
     Setting("ORGSVC_FULLMAKT_URL", "ORGSVC_FULLMAKT_URL"),
     Setting("ORGSVC_BRREG_TIMEOUT", "ORGSVC_BRREG_TIMEOUT", float),
     Setting("ORGSVC_BRREG_RETRIES", "ORGSVC_BRREG_RETRIES", int),
+    Setting("ORGSVC_JOIN_REQUEST_DAYS", "ORGSVC_JOIN_REQUEST_DAYS", int),
     Setting("ORGSVC_LOGIN_LIMIT_PER_ACCOUNT", "ORGSVC_LOGIN_LIMIT_PER_ACCOUNT"),
     Setting("ORGSVC_LOGIN_LIMIT_PER_ADDRESS", "ORGSVC_LOGIN_LIMIT_PER_ADDRESS"),
 )
@@ -99,6 +100,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "ORGSVC_FULLMAKT_URL": "https://data.brreg.no/fullmakt",
         "ORGSVC_BRREG_TIMEOUT": 8.0,
         "ORGSVC_BRREG_RETRIES": 2,
+        "ORGSVC_JOIN_REQUEST_DAYS": 30,
         "ORGSVC_LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
         "ORGSVC_LOGIN_LIMIT_PER_ADDRESS": "50 per 15 minutes",
         "ORGSVC_MAIL_LIMIT_PER_ACCOUNT": "5 per hour",

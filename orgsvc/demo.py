@@ -68,7 +68,7 @@ def _organisation(orgnr: str) -> Organisation:
     organisation = db.session.scalar(sa.select(Organisation).where(Organisation.orgnr == orgnr))
     if organisation is None:
         name, form, status = DEMO_ORGANISATIONS[orgnr]
-        organisation = Organisation(orgnr=orgnr, name=name, form=form, status=status,
+        organisation = Organisation(orgnr=orgnr, name=name, form=form, status=status, register_checked_at=utcnow(),
                                     approved_at=utcnow() if status == OrganisationStatus.APPROVED else None)
         db.session.add(organisation)
         db.session.flush()

@@ -1,6 +1,7 @@
 """Imports every model module, so the metadata (and Alembic's autogenerate) sees all tables."""
 
 from orgsvc.accounts import models as accounts_models
+from orgsvc.approvals import models as approvals_models
 from orgsvc.audit import models as audit_models
 from orgsvc.inbox import models as inbox_models
 from orgsvc.mail import models as mail_models
@@ -11,6 +12,7 @@ from orgsvc.staff import models as staff_models
 
 __all__ = [
     "accounts_models",
+    "approvals_models",
     "audit_models",
     "inbox_models",
     "mail_models",

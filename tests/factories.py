@@ -10,6 +10,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from orgsvc.accounts.models import Person
 from orgsvc.accounts.passwords import passwords
+from orgsvc.db import utcnow
 from orgsvc.extensions import db
 from orgsvc.organisations.models import Organisation, OrganisationStatus
 from orgsvc.registry.orgnr import check_digit
@@ -66,6 +67,7 @@ class OrganisationFactory(BaseFactory):
     name = factory.Sequence(lambda n: f"TESTBEDRIFT {n} AS")
     form = "AS"
     status = OrganisationStatus.APPROVED
+    register_checked_at = factory.LazyFunction(utcnow)
 
 
 class MembershipFactory(BaseFactory):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from orgsvc.access.resources import ALWAYS, GlobalResource, Registry, ResourceType
+from orgsvc.audit.models import AuditEvent
 from orgsvc.inbox.models import InboxMessage
 from orgsvc.organisations.models import Organisation
 from orgsvc.roles.models import MemberRole, Membership
@@ -76,6 +77,27 @@ inbox_message.add(
     lambda p, via: InboxMessage.recipient_person_id == p.person_id,
 )
 
+# --- audit event ----------------------------------------------------------------------------
+audit_event = _with_always(
+    ResourceType(
+        "audit_event",
+        AuditEvent,
+        org_ids=lambda e: (e.organisation_id,) if e.organisation_id else (),
+        in_org=lambda org_id: AuditEvent.organisation_id == org_id,
+    )
+)
+audit_event.add(
+    "decision",
+    lambda p, e, via: e.outcome == "ok",
+    lambda p, via: AuditEvent.outcome == "ok",
+)
+
 # --- global resources ------------------------------------------------------------------------
 APPROVAL_QUEUE = GlobalResource("approval_queue")
 _with_always(ResourceType(APPROVAL_QUEUE.name, None))
+# The regulator's view of the whole audit log.
+REGULATOR_AUDIT = GlobalResource("regulator_audit")
+_with_always(ResourceType(REGULATOR_AUDIT.name, None))
+# «Jeg representerer en virksomhet»: choosing or adding an organisation to represent.
+ONBOARDING = GlobalResource("onboarding")
+_with_always(ResourceType(ONBOARDING.name, None))

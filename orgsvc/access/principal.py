@@ -96,6 +96,16 @@ def load_principal(person) -> Principal:
     return Principal(person_id=person.id, staff_role=staff_role, grants=grants)
 
 
+def reloaded(principal: Principal) -> Principal:
+    """The same person's principal read again: for checks repeated under a lock, when a
+    concurrent change may have taken a role away since the request began."""
+    if principal.is_anonymous:
+        return principal
+    from orgsvc.accounts.models import Person
+
+    return load_principal(db.session.get(Person, principal.person_id))
+
+
 def current_principal() -> Principal:
     """The principal of the current request, loaded once per request."""
     if not has_request_context():
@@ -109,3 +119,4 @@ def current_principal() -> Principal:
 def forget_current_principal() -> None:
     """Drop the cached principal (after this request changed the person's memberships)."""
     g.pop("principal", None)
+    g.pop("current_grant", None)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from flask import g, has_app_context
+from sqlalchemy.orm import selectinload
 
 from orgsvc.audit.models import AuditEvent
 from orgsvc.extensions import db
@@ -39,3 +41,24 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+PAGE_SIZE = 50
+
+
+def events(principal, organisation_id: int | None = None, page: int = 1):
+    """A page of the audit events the principal may see, newest first (optionally one organisation's)."""
+    from orgsvc.access import visible  # the access layer imports this module's model
+
+    query = (
+        sa.select(AuditEvent)
+        .options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject))
+        .where(visible(principal, "audit_event", within_org=organisation_id))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    if organisation_id is not None:
+        query = query.where(AuditEvent.organisation_id == organisation_id)
+    rows = list(db.session.scalars(query))
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE

@@ -30,6 +30,9 @@ class Organisation(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When Enhetsregisteret last confirmed the organisation (a live main entity). None: added while
+    # the register could not answer; `orgsvc registry recheck` confirms it later.
+    register_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<Organisation {self.orgnr}>"

@@ -6,8 +6,10 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from orgsvc.access import current_principal
+from orgsvc.access import current_principal, may
+from orgsvc.access.conditions import APPROVAL_QUEUE
 from orgsvc.accounts.forms import ActionForm, LanguageForm
+from orgsvc.db import utcnow
 from orgsvc.i18n import current_language
 from orgsvc.organisations.context import (
     PERSONA_LABELS,
@@ -21,6 +23,7 @@ from orgsvc.roles.models import MemberRole, MembershipStatus
 
 def frame_context() -> dict:
     context = {
+        "staff_nav": False,
         "action_form": ActionForm(formdata=None),
         "language_form": LanguageForm(formdata=None, lang=current_language()),
     }
@@ -33,6 +36,7 @@ def frame_context() -> dict:
         current_persona=grant.persona if grant else None,
         my_organisations=organisations_of_current_person(),
         unread_count=_unread_count(),
+        staff_nav=may(current_principal(), "view", APPROVAL_QUEUE),
     )
     return context
 
@@ -53,10 +57,39 @@ STATUS_LABELS = {
 }
 
 
+AUDIT_LABELS = {
+    "account.registered": _l("User registered"),
+    "account.password_changed": _l("Password changed"),
+    "account.password_reset": _l("Password reset"),
+    "account.sessions_ended": _l("Logged out on other devices"),
+    "account.deactivated": _l("User deactivated"),
+    "membership.requested_administrator": _l("Asked to become administrator"),
+    "membership.requested": _l("Asked to become user"),
+    "membership.approved": _l("Approved as user"),
+    "membership.rejected": _l("Request to become user rejected"),
+    "membership.role_changed": _l("Role changed"),
+    "membership.removed": _l("Removed from the organisation"),
+    "membership.left": _l("Left the organisation"),
+    "membership.expired": _l("Request expired"),
+    "approval.approved": _l("Approved as administrator by the Consumer Authority"),
+    "approval.rejected": _l("Rejected as administrator by the Consumer Authority"),
+    "staff.added": _l("Staff member added"),
+    "staff.deactivated": _l("Staff member deactivated"),
+}
+
+
+def audit_label(action: str) -> str:
+    label = AUDIT_LABELS.get(action)
+    return str(label) if label else str(_l("Access: %(action)s", action=action))
+
+
 def init_app(app: Flask) -> None:
     app.context_processor(frame_context)
     app.jinja_env.filters["orgnr"] = format_orgnr
     app.jinja_env.globals.update(
         role_label=lambda role: ROLE_LABELS.get(role, role),
         status_label=lambda status: STATUS_LABELS.get(status, status),
+        persona_label=lambda persona: PERSONA_LABELS.get(persona, persona),
+        audit_label=audit_label,
+        now=utcnow,
     )

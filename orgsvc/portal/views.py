@@ -7,6 +7,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from orgsvc.access import current_principal
+from orgsvc.approvals.services import waiting_count
 from orgsvc.extensions import db
 from orgsvc.organisations.context import current_grant, current_organisation, switch_to
 from orgsvc.security import safe_next
@@ -18,8 +19,9 @@ bp = Blueprint("portal", __name__)
 def home():
     if not current_user.is_authenticated:
         return render_template("portal/welcome.html")
-    if current_principal().is_staff:
-        return render_template("portal/staff_home.html")
+    principal = current_principal()
+    if principal.is_staff:
+        return render_template("portal/staff_home.html", waiting=waiting_count(principal))
     return render_template(
         "portal/home.html", organisation=current_organisation(), grant=current_grant()
     )

@@ -151,3 +151,16 @@ def sync_command(since):
         sys.exit(EXIT_UNAVAILABLE)
     for feed, count in report.changed.items():
         click.echo(f"{feed}: {count} changes applied")
+
+
+@registry_cli.command("recheck")
+@with_appcontext
+def recheck_command():
+    """Retry the register checks that were pending because the register could not answer."""
+    from orgsvc.approvals.services import recheck_pending
+
+    counts = recheck_pending()
+    click.echo(", ".join(f"{outcome}: {count}" for outcome, count in counts.items()))
+    if counts["pending"]:
+        click.echo("Error: the register still cannot answer for some requests; run again later", err=True)
+        sys.exit(EXIT_UNAVAILABLE)

@@ -1,15 +1,24 @@
-"""«Brukere»: the people of the current organisation."""
+"""«Brukere»: the people of the current organisation, and what administrators do with them."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
-from orgsvc.access import current_principal, guard
+from orgsvc.access import current_principal, guard, load_guarded, may
+from orgsvc.errors import InvalidInput
 from orgsvc.organisations.context import current_organisation
 from orgsvc.roles import services
+from orgsvc.roles.forms import RejectForm, RemoveForm, RoleForm
+from orgsvc.roles.models import Membership
+from orgsvc.web import add_error
 
 bp = Blueprint("roles", __name__, url_prefix="/organisation")
+
+
+def _back():
+    return redirect(url_for(".members"))
 
 
 @bp.get("/members")
@@ -20,6 +29,71 @@ def members():
         return redirect(url_for("portal.home"))
     principal = current_principal()
     guard(principal, "view", organisation)
+    rows = services.members(principal, organisation.id)
     return render_template(
-        "roles/members.html", organisation=organisation, memberships=services.members(principal, organisation.id)
+        "roles/members.html", organisation=organisation, memberships=rows,
+        can=lambda action, membership: may(principal, action, membership),
+        manages=may(principal, "manage_members", organisation), role_form=RoleForm,
     )
+
+
+@bp.post("/members/<int:membership_id>/approve")
+@login_required
+def approve(membership_id):
+    membership = services.approve_user(current_principal(), membership_id)
+    flash(_("%(name)s is now a user.", name=membership.person.full_name), "success")
+    return _back()
+
+
+@bp.route("/members/<int:membership_id>/reject", methods=["GET", "POST"])
+@login_required
+def reject(membership_id):
+    principal = current_principal()
+    membership = load_guarded(principal, Membership, membership_id, "decide")
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            services.reject_user(principal, membership_id, form.reason.data)
+        except InvalidInput as error:
+            add_error(form, error)
+        else:
+            flash(_("The request from %(name)s is rejected.", name=membership.person.full_name), "success")
+            return _back()
+    status = 400 if form.is_submitted() else 200
+    return render_template("roles/reject.html", form=form, membership=membership), status
+
+
+@bp.post("/members/<int:membership_id>/role")
+@login_required
+def change_role(membership_id):
+    form = RoleForm()
+    if not form.validate_on_submit():
+        raise InvalidInput(field="role")
+    membership = services.change_role(current_principal(), membership_id, form.role.data)
+    flash(_("The role of %(name)s is changed.", name=membership.person.full_name), "success")
+    return _back()
+
+
+@bp.route("/members/<int:membership_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove(membership_id):
+    principal = current_principal()
+    membership = load_guarded(principal, Membership, membership_id, "remove")
+    form = RemoveForm()
+    if form.validate_on_submit():
+        services.remove_member(principal, membership_id, form.reason.data)
+        flash(_("%(name)s no longer has access to the organisation.", name=membership.person.full_name), "success")
+        return _back()
+    status = 400 if form.is_submitted() else 200
+    return render_template("roles/remove.html", form=form, membership=membership), status
+
+
+@bp.post("/leave")
+@login_required
+def leave():
+    organisation = current_organisation()
+    if organisation is None:
+        return redirect(url_for("portal.home"))
+    services.leave(current_principal(), organisation.id)
+    flash(_("You are no longer connected to %(organisation)s.", organisation=organisation.name), "success")
+    return redirect(url_for("portal.home"))

@@ -12,8 +12,8 @@ from werkzeug import Response
 
 from orgsvc.registry.check import Outcome, check_representative
 from orgsvc.registry.types import LookupStatus, RegisterUnavailable
-from tests.registry.conftest import brreg_client
 from tests.registry.fake_brreg import API, FULLMAKT
+from tests.registry.fixtures import brreg_client
 
 NORDLYS = "310000019"
 EQUINOR = "923609016"

@@ -12,8 +12,8 @@ from werkzeug import Request, Response
 from orgsvc.registry.local import LocalRegister
 from orgsvc.registry.sync import SyncNeedsStart, sync
 from orgsvc.registry.types import LookupStatus
-from tests.registry.conftest import brreg_client, import_sample
 from tests.registry.fake_brreg import API
+from tests.registry.fixtures import brreg_client, import_sample
 
 NORDLYS, BAKERIET, FJELL, EQUINOR = "310000019", "310000027", "310000035", "923609016"
 SINCE = datetime(2026, 11, 1, tzinfo=UTC)

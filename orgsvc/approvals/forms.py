@@ -1,0 +1,5 @@
+"""The regulator's decision forms."""
+
+from orgsvc.roles.forms import RejectForm
+
+__all__ = ["RejectForm"]

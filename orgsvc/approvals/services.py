@@ -1,0 +1,193 @@
+"""The regulator's approval of first-time administrators, and the register check behind it."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from orgsvc.access import Principal, guard, load_guarded, visible
+from orgsvc.access.conditions import APPROVAL_QUEUE
+from orgsvc.approvals.models import RegisterCheck
+from orgsvc.audit.services import record
+from orgsvc.db import utcnow
+from orgsvc.extensions import db
+from orgsvc.inbox.services import post_to_organisation, post_to_person
+from orgsvc.organisations.models import Organisation, OrganisationStatus
+from orgsvc.organisations.services import confirm_from_register
+from orgsvc.registry.check import Eligibility, Outcome, check_representative
+from orgsvc.registry.service import register
+from orgsvc.registry.types import RegisterUnavailable
+from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
+from orgsvc.roles.services import clean_reason, decide_pending, locked_membership, message_names, notify_open_again
+from orgsvc.transactions import transactional
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+# --- working days (the seed promises an answer by the next working day) ------------------------
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in holidays.Norway(years=day.year, include_sundays=False)
+
+
+def answer_due(requested_at: datetime) -> datetime:
+    """The end of the next working day after the request, in Norwegian time."""
+    day = requested_at.astimezone(OSLO).date() + timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=OSLO)
+
+
+def is_overdue(requested_at: datetime, now: datetime | None = None) -> bool:
+    return (now or utcnow()) >= answer_due(requested_at)
+
+
+# --- the queue --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QueueItem:
+    membership: Membership
+    check: RegisterCheck | None
+    due: datetime
+    overdue: bool
+
+
+def queue(principal: Principal) -> list[QueueItem]:
+    """Requests to become administrator that the principal may decide, oldest first."""
+    guard(principal, "view", APPROVAL_QUEUE)
+    rows = db.session.scalars(
+        sa.select(Membership)
+        .options(joinedload(Membership.person), joinedload(Membership.organisation),
+                 joinedload(Membership.register_check))
+        .where(Membership.role == MemberRole.ADMINISTRATOR, Membership.status == MembershipStatus.PENDING,
+               visible(principal, "membership", "decide"))
+        .order_by(Membership.requested_at, Membership.id)
+    ).unique()
+    now = utcnow()
+    return [QueueItem(m, m.register_check, answer_due(m.requested_at), is_overdue(m.requested_at, now)) for m in rows]
+
+
+def waiting_count(principal: Principal) -> int:
+    """How many requests the principal may decide are waiting (0 for those who decide none)."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Membership).where(
+            Membership.role == MemberRole.ADMINISTRATOR, Membership.status == MembershipStatus.PENDING,
+            visible(principal, "membership", "decide"))
+    ) or 0
+
+
+def request_detail(principal: Principal, membership_id: int) -> QueueItem:
+    membership = load_guarded(principal, Membership, membership_id, "decide")
+    return QueueItem(membership, membership.register_check, answer_due(membership.requested_at),
+                     is_overdue(membership.requested_at))
+
+
+# --- the register check -----------------------------------------------------------------------
+@transactional
+def _store_check(membership_id: int, answer: Eligibility) -> None:
+    check = db.session.scalar(sa.select(RegisterCheck).where(RegisterCheck.membership_id == membership_id))
+    if check is None:
+        check = RegisterCheck(membership_id=membership_id)
+        db.session.add(check)
+    check.attempts = (check.attempts or 0) + 1
+    check.outcome, check.reason, check.checked_at = answer.outcome, str(answer.reason), answer.checked_at
+    check.role_code, check.role_description = answer.role_code, answer.role_description
+    check.register_name, check.other_roles = answer.register_name, list(answer.other_roles) or None
+    check.entity_status = answer.entity_status
+
+
+def run_register_check(membership_id: int) -> Eligibility:
+    """Check the requester against Enhetsregisteret and keep the evidence with the request.
+
+    The register is asked outside any transaction (it may be slow); when it cannot answer the
+    evidence stays ``pending`` and ``orgsvc registry recheck`` tries again.
+    """
+    membership = db.session.get(Membership, membership_id)
+    organisation, person = membership.organisation, membership.person
+    orgnr, name, born = organisation.orgnr, person.full_name, person.date_of_birth
+    unconfirmed = organisation.register_checked_at is None
+    db.session.commit()  # end the read; nothing is held while the register answers
+    if unconfirmed:
+        with contextlib.suppress(RegisterUnavailable):  # the check below reports the outage
+            confirm_from_register(organisation)
+    answer = check_representative(register(), orgnr, name, born)
+    _store_check(membership_id, answer)
+    return answer
+
+
+def recheck_pending(limit: int = 500) -> dict[str, int]:
+    """Retry every pending check of a request that is still waiting (``orgsvc registry recheck``)."""
+    ids = list(db.session.scalars(
+        sa.select(RegisterCheck.membership_id).join(Membership, Membership.id == RegisterCheck.membership_id)
+        .where(RegisterCheck.outcome == Outcome.PENDING, Membership.status == MembershipStatus.PENDING)
+        .order_by(RegisterCheck.id).limit(limit)))
+    counts = {str(outcome): 0 for outcome in Outcome}
+    for membership_id in ids:
+        counts[str(run_register_check(membership_id).outcome)] += 1
+    return counts
+
+
+# --- decisions --------------------------------------------------------------------------------
+@transactional
+def approve(principal: Principal, membership_id: int) -> Membership:
+    """The regulator approves a first administrator: «administrator», and the organisation approved."""
+    membership = locked_membership(principal, membership_id, "decide")
+    organisation = membership.organisation
+    decide_pending(membership, MembershipStatus.ACTIVE, principal.person_id, None)
+    if organisation.status != OrganisationStatus.APPROVED:
+        organisation.status, organisation.approved_at = OrganisationStatus.APPROVED, utcnow()
+    names = message_names(membership)
+    post_to_organisation(organisation.id, "admin_approved", link="/organisation/members",
+                         membership_id=membership.id, **names)
+    post_to_person(membership.person_id, "admin_approved", organisation_id=organisation.id,
+                   membership_id=membership.id, link="/", **names)
+    record("approval.approved", actor_id=principal.person_id, organisation_id=organisation.id,
+           subject_person_id=membership.person_id, obj=("membership", membership.id))
+    return membership
+
+
+@transactional
+def reject(principal: Principal, membership_id: int, reason: str | None) -> Membership:
+    """The regulator rejects a first administrator, with a reason; the organisation is open again."""
+    reason = clean_reason(reason, required=True)
+    membership = locked_membership(principal, membership_id, "decide")
+    organisation = membership.organisation
+    decide_pending(membership, MembershipStatus.REJECTED, principal.person_id, reason)
+    names = message_names(membership)
+    post_to_organisation(organisation.id, "admin_rejected", membership_id=membership.id, reason=reason, **names)
+    post_to_person(membership.person_id, "admin_rejected", organisation_id=organisation.id,
+                   membership_id=membership.id, reason=reason, **names)
+    notify_open_again(organisation)
+    record("approval.rejected", actor_id=principal.person_id, organisation_id=organisation.id,
+           subject_person_id=membership.person_id, obj=("membership", membership.id), reason=reason)
+    return membership
+
+
+def organisation_unconfirmed(organisation: Organisation) -> bool:
+    return organisation.register_checked_at is None
+
+
+REASON_LABELS = {
+    "role_found": _l("Registered as %(role)s"),
+    "other_roles_only": _l("Registered only with other roles: %(others)s"),
+    "not_a_role_holder": _l("No role holder with this name and date of birth"),
+    "entity_not_active": _l("The organisation is not an active main entity in the register (%(status)s)"),
+    "no_birth_date": _l("The person's date of birth is unknown"),
+    "register_unavailable": _l("The register could not answer; the check is pending"),
+}
+
+
+def evidence_text(check: RegisterCheck | None) -> str:
+    """The register evidence in the reader's language."""
+    if check is None or check.reason is None:
+        return str(_l("Not checked yet"))
+    label = REASON_LABELS.get(check.reason)
+    if label is None:
+        return check.reason
+    return str(label) % {"role": f"{check.role_description} ({check.role_code})",
+                         "others": ", ".join(check.other_roles or []), "status": check.entity_status or "-"}

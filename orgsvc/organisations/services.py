@@ -1,0 +1,124 @@
+"""Finding and adding organisations («Velg organisasjon», «Jeg finner ikke organisasjonen min»)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from orgsvc.db import utcnow
+from orgsvc.errors import InvalidInput
+from orgsvc.extensions import db
+from orgsvc.organisations.models import Organisation
+from orgsvc.registry import orgnr as orgnumbers
+from orgsvc.registry.service import register
+from orgsvc.registry.types import Entity, LookupStatus, RegisterUnavailable
+from orgsvc.transactions import transactional
+
+
+class SubunitChosen(InvalidInput):
+    """The number is a sub-unit; roles and registration belong to its main entity."""
+
+    def __init__(self, message, main_orgnr: str | None, main_name: str | None):
+        super().__init__(message, field="orgnr")
+        self.main_orgnr, self.main_name = main_orgnr, main_name
+
+
+@dataclass(frozen=True)
+class Choice:
+    orgnr: str
+    name: str
+    place: str | None
+    known: bool
+
+
+def by_orgnr(number: str) -> Organisation | None:
+    return db.session.scalar(sa.select(Organisation).where(Organisation.orgnr == number))
+
+
+def choices(query: str, limit: int = 10) -> list[Choice]:
+    """Organisations matching what was typed: the register's hits, marked when orgsvc knows them.
+
+    Raises RegisterUnavailable when the register cannot be searched (the number path still works).
+    """
+    query = (query or "").strip()[:100]
+    if len(query) < 2:
+        return []
+    hits: list[Entity] = register().search(query, limit)
+    numbers = [hit.orgnr for hit in hits]
+    known = set(db.session.scalars(sa.select(Organisation.orgnr).where(Organisation.orgnr.in_(numbers))))
+    return [Choice(h.orgnr, h.name, h.postal_place, h.orgnr in known) for h in hits]
+
+
+def _not_addable(lookup) -> InvalidInput:
+    number = orgnumbers.format_orgnr(lookup.orgnr)
+    if lookup.status == LookupStatus.SUBUNIT:
+        main = lookup.main
+        main_orgnr = lookup.entity.parent_orgnr
+        name = main.name if main else (orgnumbers.format_orgnr(main_orgnr) if main_orgnr else "")
+        return SubunitChosen(
+            _l("%(number)s is a sub-unit of %(main)s. Register the main entity %(main_number)s instead.",
+               number=number, main=name, main_number=orgnumbers.format_orgnr(main_orgnr or "")),
+            main_orgnr, main.name if main else None,
+        )
+    if lookup.status in (LookupStatus.DELETED, LookupStatus.REMOVED):
+        return InvalidInput(_l("%(number)s is deleted in the Central Coordinating Register for Legal Entities.",
+                               number=number), field="orgnr")
+    return InvalidInput(_l("We found no organisation with number %(number)s in the Central Coordinating Register "
+                           "for Legal Entities.", number=number), field="orgnr")
+
+
+def ensure_organisation(orgnr: str) -> Organisation:
+    """The organisation with ``orgnr``, added from the register if orgsvc does not know it yet.
+
+    Only a live main entity is added. If the register cannot answer, the organisation is added
+    unconfirmed (under its number) so the registration is not lost; ``orgsvc registry recheck``
+    confirms it later, and the regulator sees that it is unconfirmed.
+    """
+    try:
+        number = orgnumbers.validate(orgnr)
+    except orgnumbers.InvalidOrgnr as error:
+        raise InvalidInput(error.message, field="orgnr") from error
+    existing = by_orgnr(number)
+    if existing is not None:
+        return existing
+    try:
+        lookup = register().lookup(number)
+    except RegisterUnavailable:
+        return _add(number, orgnumbers.format_orgnr(number), None, confirmed=False)
+    if lookup.status != LookupStatus.ACTIVE:
+        raise _not_addable(lookup)
+    return _add(number, lookup.entity.name, lookup.entity.form_code, confirmed=True)
+
+
+@transactional
+def _create(number: str, name: str, form: str | None, confirmed: bool) -> Organisation:
+    organisation = Organisation(orgnr=number, name=name[:255], form=form,
+                                register_checked_at=utcnow() if confirmed else None)
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def _add(number: str, name: str, form: str | None, confirmed: bool) -> Organisation:
+    try:
+        return _create(number, name, form, confirmed)
+    except IntegrityError:  # added by someone else at the same moment: use theirs
+        return by_orgnr(number)
+
+
+def confirm_from_register(organisation: Organisation) -> bool:
+    """Fill in an unconfirmed organisation from the register; True when it is a live main entity."""
+    lookup = register().lookup(organisation.orgnr)
+    if lookup.status != LookupStatus.ACTIVE:
+        return False
+    _record_confirmation(organisation.id, lookup.entity.name, lookup.entity.form_code)
+    return True
+
+
+@transactional
+def _record_confirmation(organisation_id: int, name: str, form: str | None) -> None:
+    organisation = db.session.get(Organisation, organisation_id)
+    organisation.name, organisation.form, organisation.register_checked_at = name[:255], form, utcnow()

@@ -1,0 +1,138 @@
+"""Concurrent requests cannot break an invariant: real threads, each with its own connection and
+transaction, committing for real, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from orgsvc.access import load_principal
+from orgsvc.accounts.models import Person
+from orgsvc.approvals import services as approvals
+from orgsvc.errors import Conflict, DomainError
+from orgsvc.extensions import db
+from orgsvc.inbox.models import InboxMessage
+from orgsvc.organisations.models import Organisation
+from orgsvc.roles import services
+from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
+from tests.factories import MembershipFactory, OrganisationFactory, PersonFactory, StaffFactory
+
+pytestmark = pytest.mark.committing
+
+
+def run_at_once(app, calls) -> list:
+    """Run each call in its own thread and app context (own session, own connection), all
+    released together; return each result or the exception it raised."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def worker(index, call):
+        with app.app_context():
+            try:
+                barrier.wait()
+                results[index] = call()
+            except Exception as error:  # the outcome under test, success or refusal
+                results[index] = error
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def _as(person_id):
+    return load_principal(db.session.get(Person, person_id))
+
+
+def test_twenty_simultaneous_first_registrations_give_one_pending_administrator(app):
+    with app.app_context():
+        organisation_id = OrganisationFactory(status="pending").id
+        people = [PersonFactory().id for _ in range(20)]
+
+    def register(person_id):
+        return lambda: services.request_membership(_as(person_id), db.session.get(Organisation, organisation_id),
+                                                   None).role
+
+    results = run_at_once(app, [register(person_id) for person_id in people])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    with app.app_context():
+        rows = db.session.execute(sa.select(Membership.role, Membership.status).where(
+            Membership.organisation_id == organisation_id)).all()
+    assert sorted(rows) == sorted([(MemberRole.ADMINISTRATOR, MembershipStatus.PENDING)]
+                                  + [(MemberRole.USER, MembershipStatus.PENDING)] * 19)
+
+
+@pytest.mark.parametrize("action", ["demote", "remove"])
+def test_two_administrators_acting_on_each_other_leave_one(app, action):
+    with app.app_context():
+        organisation = OrganisationFactory()
+        first = MembershipFactory(organisation=organisation, role=MemberRole.ADMINISTRATOR)
+        second = MembershipFactory(organisation=organisation, role=MemberRole.ADMINISTRATOR)
+        ids = (first.person_id, first.id, second.person_id, second.id, organisation.id)
+    first_person, first_membership, second_person, second_membership, organisation_id = ids
+
+    def act(actor, target):
+        if action == "demote":
+            return lambda: services.change_role(_as(actor), target, "user").id
+        return lambda: services.remove_member(_as(actor), target, None).id
+
+    results = run_at_once(app, [act(first_person, second_membership), act(second_person, first_membership)])
+    refusals = [r for r in results if isinstance(r, DomainError)]
+    assert len(refusals) == 1, results
+    assert isinstance(refusals[0], Conflict | type(refusals[0]))
+    with app.app_context():
+        active_admins = db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(
+            Membership.organisation_id == organisation_id, Membership.role == MemberRole.ADMINISTRATOR,
+            Membership.status == MembershipStatus.ACTIVE))
+    assert active_admins == 1
+
+
+def test_approve_and_reject_at_the_same_moment_one_wins(app):
+    with app.app_context():
+        organisation = OrganisationFactory(status="pending")
+        request = MembershipFactory(organisation=organisation, role=MemberRole.ADMINISTRATOR,
+                                    status=MembershipStatus.PENDING)
+        first, second = StaffFactory().id, StaffFactory().id
+        membership_id = request.id
+
+    results = run_at_once(app, [
+        lambda: approvals.approve(_as(first), membership_id).status,
+        lambda: approvals.reject(_as(second), membership_id, "Ikke daglig leder").status,
+    ])
+    winners = [r for r in results if not isinstance(r, Exception)]
+    losers = [r for r in results if isinstance(r, Exception)]
+    assert len(winners) == 1 and len(losers) == 1, results
+    assert isinstance(losers[0], Conflict)
+    with app.app_context():
+        status = db.session.get(Membership, membership_id).status
+        query = sa.select(InboxMessage.kind).where(InboxMessage.membership_id == membership_id)
+        kinds = list(db.session.scalars(query))
+    assert status == winners[0]
+    assert len(kinds) == 2 and len(set(kinds)) == 1, kinds  # one message to the organisation, one to the person
+
+
+def test_a_demoted_administrator_cannot_act_with_the_rights_they_had_when_they_started(app):
+    """Three administrators: A demotes B while B demotes C. Whatever the order, B never acts
+    after losing the role."""
+    with app.app_context():
+        organisation = OrganisationFactory()
+        a, b, c = (MembershipFactory(organisation=organisation, role=MemberRole.ADMINISTRATOR) for _ in range(3))
+        ids = {"a": a.person_id, "b": b.person_id, "b_m": b.id, "c_m": c.id}
+        stale_b = _as(ids["b"])  # B's request started while B was an administrator
+
+    results = run_at_once(app, [
+        lambda: services.change_role(_as(ids["a"]), ids["b_m"], "user").id,
+        lambda: services.change_role(stale_b, ids["c_m"], "user").id,
+    ])
+    with app.app_context():
+        roles = {m.id: m.role for m in db.session.scalars(sa.select(Membership))}
+    if isinstance(results[1], Exception):
+        assert roles[ids["c_m"]] == MemberRole.ADMINISTRATOR
+    else:  # B acted first, while still an administrator; then A demoted B
+        assert roles[ids["b_m"]] == MemberRole.USER
