@@ -23,7 +23,7 @@ IMPORT_CHILD = """
 import json, resource, sys, time
 import flask_migrate
 from orgsvc import create_app
-from orgsvc.registry.bulk import import_file
+from orgsvc.registry.bulk import finish_import, import_file
 from pathlib import Path
 config = json.loads(sys.argv[1])
 app = create_app(config)
@@ -33,6 +33,9 @@ with app.app_context():
     for path in sys.argv[2:]:
         report = import_file(Path(path))
         reports[report.kind] = {"records": report.records, "seconds": report.seconds}
+    started = time.perf_counter()
+    finish_import()
+    reports["analyze_seconds"] = time.perf_counter() - started
     print(json.dumps({"reports": reports, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 

@@ -20,7 +20,7 @@ from orgsvc.accounts.passwords import passwords
 from orgsvc.db import utcnow
 from orgsvc.extensions import db
 from orgsvc.organisations.models import Organisation, OrganisationStatus
-from orgsvc.registry.bulk import import_file
+from orgsvc.registry.bulk import finish_import, import_file
 from orgsvc.registry.cli import SAMPLE_DIR
 from orgsvc.registry.models import RegisterEntity
 from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
@@ -126,6 +126,7 @@ def demo_command():
         click.echo("Importing the sample register (orgsvc/registry/sample) into the local register.")
         for path in sorted(SAMPLE_DIR.glob("*.json")):
             import_file(path)
+        finish_import()
     logins = load_demo()
     click.echo("Demo logins (new passwords on every run):")
     for spec, password in logins:

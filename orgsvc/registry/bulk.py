@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ijson
+import sqlalchemy as sa
 
 from orgsvc.extensions import db
 from orgsvc.registry import parse
@@ -73,11 +74,29 @@ def write_entities(entities: list[Entity]) -> None:
     """Upsert entities and rebuild their search words (live main entities only), in one transaction."""
     if not entities:
         return
-    words = [(word, entity.orgnr) for entity in entities
-             if entity.status == EntityStatus.ACTIVE and not entity.is_subunit
-             for word in index_words(entity.name)]
+    words = []
+    for entity in entities:
+        if entity.status == EntityStatus.ACTIVE and not entity.is_subunit:
+            indexed = sorted(index_words(entity.name))
+            all_words = f" {' '.join(indexed)} "[:600]
+            words.extend((word, entity.orgnr, all_words) for word in indexed)
     writer().entities(entities, words)
     db.session.commit()
+
+
+def finish_import() -> None:
+    """Refresh the planner's statistics (and PostgreSQL's visibility map) after a bulk load, so the
+    search's index scans stay index-only and the plans fit the new data."""
+    bind = db.session.get_bind()
+    db.session.commit()
+    if bind.dialect.name == "postgresql":
+        engine = bind.engine if hasattr(bind, "engine") else bind
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for table in ("register_entity", "register_name_word", "register_role"):
+                connection.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
+    else:
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
 
 
 def write_roles(batch: list[tuple[str, list[RoleHolder]]]) -> None:

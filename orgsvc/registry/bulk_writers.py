@@ -54,13 +54,13 @@ class SQLiteWriter:
         born = row[8]
         return (*row[:8], born.isoformat() if born else None, *row[9:])
 
-    def entities(self, entities: Sequence[Entity], words: list[tuple[str, str]]) -> None:
+    def entities(self, entities: Sequence[Entity], words: list[tuple[str, str, str]]) -> None:
         cursor = _driver_connection().cursor()
         now = utcnow()
         cursor.executemany(self._upsert_sql(), [self._entity_row(entity_tuple(e, now)) for e in entities])
         orgnrs = [e.orgnr for e in entities]
         cursor.execute(f"DELETE FROM register_name_word WHERE orgnr IN ({', '.join('?' * len(orgnrs))})", orgnrs)
-        cursor.executemany("INSERT INTO register_name_word (word, orgnr) VALUES (?, ?)", words)
+        cursor.executemany("INSERT INTO register_name_word (word, orgnr, all_words) VALUES (?, ?, ?)", words)
 
     def roles(self, orgnrs: list[str], rows: list[tuple]) -> None:
         cursor = _driver_connection().cursor()
@@ -78,7 +78,7 @@ class PostgresWriter:
         )
         cursor.execute("TRUNCATE staging_register_entity")
 
-    def entities(self, entities: Sequence[Entity], words: list[tuple[str, str]]) -> None:
+    def entities(self, entities: Sequence[Entity], words: list[tuple[str, str, str]]) -> None:
         connection = _driver_connection()
         now = utcnow()
         with connection.cursor() as cursor:
@@ -91,7 +91,7 @@ class PostgresWriter:
             cursor.execute(f"INSERT INTO register_entity ({columns}) SELECT {columns} FROM staging_register_entity "
                            f"ON CONFLICT (orgnr) DO UPDATE SET {updates}")
             cursor.execute("DELETE FROM register_name_word WHERE orgnr = ANY(%s)", ([e.orgnr for e in entities],))
-            with cursor.copy("COPY register_name_word (word, orgnr) FROM STDIN") as copy:
+            with cursor.copy("COPY register_name_word (word, orgnr, all_words) FROM STDIN") as copy:
                 for row in words:
                     copy.write_row(row)
 

@@ -45,6 +45,7 @@ def import_command(files: tuple[Path, ...], sample: bool):
             report = bulk.import_file(path, kind, on_progress=bar.update)
         click.echo(f"{path.name}: {report.records} {kind} records in {report.seconds:.1f} s "
                    f"({report.per_second:.0f}/s), {report.skipped} skipped")
+    bulk.finish_import()
 
 
 def _lookup_text(result: Lookup) -> str:

@@ -73,12 +73,9 @@ class LocalRegister:
         query = sa.select(RegisterNameWord.orgnr).where(
             RegisterNameWord.word >= anchor, RegisterNameWord.word < prefix_upper_bound(anchor)
         )
-        for index, term in enumerate(t for t in terms if t != anchor):
-            other = sa.orm.aliased(RegisterNameWord, name=f"w{index}")
-            query = query.where(
-                sa.exists().where(other.orgnr == RegisterNameWord.orgnr, other.word >= term,
-                                  other.word < prefix_upper_bound(term))
-            )
+        for term in terms:
+            if term != anchor:  # words are letters and digits only: no LIKE wildcards to escape
+                query = query.where(RegisterNameWord.all_words.like(f"% {term}%"))
         found = db.session.scalars(query.limit(CANDIDATES * 2)).all()
         return list(dict.fromkeys(found))[:CANDIDATES]
 

@@ -40,6 +40,10 @@ class RegisterNameWord(db.Model):
 
     word: Mapped[str] = mapped_column(ByteOrderString, primary_key=True)
     orgnr: Mapped[str] = mapped_column(sa.String(9), primary_key=True)
+    # All the entity's index words, space-separated with spaces at both ends (" nordlys kafe as "):
+    # the other words of a query are checked on the row the index scan is already on, instead of
+    # probing the index again for every candidate.
+    all_words: Mapped[str] = mapped_column(sa.String(600), default="", server_default="")
 
 
 class RegisterRole(db.Model):
