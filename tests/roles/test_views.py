@@ -1,0 +1,132 @@
+"""Member management through HTTP, for each persona, with CSRF."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from orgsvc.audit.models import AuditEvent
+from orgsvc.extensions import db
+from orgsvc.roles.models import Membership
+from tests.conftest import membership_of
+from tests.support import login
+
+
+def _id(app, person, organisation):
+    with app.app_context():
+        return membership_of(person, organisation).id
+
+
+def _status(app, membership_id):
+    with app.app_context():
+        row = db.session.get(Membership, membership_id)
+        return row.role, row.status
+
+
+def test_an_administrator_sees_and_manages_everyone(app, client, world):
+    login(client, world.admin_a.email)
+    page = client.get("/organisation/members").get_data(as_text=True)
+    for person in (world.admin_a, world.user_a, world.pending_user_a):
+        assert person.name in page
+    assert "Venter på godkjenning" in page and "Endre rolle" in page and "Slett" in page
+    assert world.user_b.name not in page
+
+
+def test_approve_reject_role_and_remove_over_http(app, client, world):
+    login(client, world.admin_a.email)
+    pending = _id(app, world.pending_user_a, world.org_a)
+    assert client.get(f"/organisation/members/{pending}/reject").status_code == 200
+    assert client.post(f"/organisation/members/{pending}/reject", data={"reason": ""}).status_code == 400
+    assert client.post(f"/organisation/members/{pending}/reject", data={"reason": "Ukjent"}).status_code == 302
+    assert _status(app, pending) == ("user", "rejected")
+
+    user = _id(app, world.user_a, world.org_a)
+    assert client.post(f"/organisation/members/{user}/role", data={"role": "administrator"}).status_code == 302
+    assert _status(app, user) == ("administrator", "active")
+    assert client.post(f"/organisation/members/{user}/role", data={"role": "owner"}).status_code == 400
+    assert client.post(f"/organisation/members/{user}/remove", data={"reason": "Sluttet"}).status_code == 302
+    assert _status(app, user) == ("administrator", "removed")
+    history = client.get("/organisation/members").get_data(as_text=True)
+    assert "Tidligere brukere og forespørsler" in history and "Sluttet" in history and "Ukjent" in history
+
+
+def test_a_conflict_is_a_409_with_a_clear_message(app, client, world):
+    login(client, world.admin_a.email)
+    own = _id(app, world.admin_a, world.org_a)
+    response = client.post(f"/organisation/members/{own}/role", data={"role": "user"})
+    assert response.status_code == 409
+    assert "siste administrator kan ikke gjøres til bruker" in response.get_data(as_text=True)
+    leave = client.post("/organisation/leave")
+    assert leave.status_code == 409
+
+
+def test_deciding_twice_is_a_409(app, client, world):
+    login(client, world.admin_a.email)
+    pending = _id(app, world.pending_user_a, world.org_a)
+    assert client.post(f"/organisation/members/{pending}/approve").status_code == 302
+    again = client.post(f"/organisation/members/{pending}/approve")
+    assert again.status_code == 409
+    assert "allerede avgjort" in again.get_data(as_text=True)
+
+
+def test_a_user_sees_only_themselves_and_cannot_administer(app, client, world):
+    login(client, world.user_a.email)
+    page = client.get("/organisation/members").get_data(as_text=True)
+    assert world.admin_a.name not in page and "Endre rolle" not in page
+    pending = _id(app, world.pending_user_a, world.org_a)
+    admin = _id(app, world.admin_a, world.org_a)
+    own = _id(app, world.user_a, world.org_a)
+    assert client.post(f"/organisation/members/{pending}/approve").status_code == 404
+    assert client.get(f"/organisation/members/{admin}/remove").status_code == 404
+    assert client.post(f"/organisation/members/{own}/role", data={"role": "administrator"}).status_code == 403
+    assert _status(app, own) == ("user", "active")
+
+
+def test_another_organisations_memberships_answer_404_and_change_nothing(app, client, world):
+    login(client, world.admin_b.email)
+    target = _id(app, world.user_a, world.org_a)
+    for method, url, data in [("post", f"/organisation/members/{target}/approve", {}),
+                              ("post", f"/organisation/members/{target}/role", {"role": "administrator"}),
+                              ("get", f"/organisation/members/{target}/remove", None),
+                              ("post", f"/organisation/members/{target}/remove", {}),
+                              ("get", f"/organisation/members/{target}/reject", None)]:
+        response = getattr(client, method)(url, data=data) if data is not None else client.get(url)
+        assert response.status_code == 404, url
+    assert _status(app, target) == ("user", "active")
+    with app.app_context():
+        denied = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.outcome == "denied")).all()
+        assert len(denied) == 5 and {e.actor_id for e in denied} == {world.admin_b.id}
+
+
+def test_a_user_may_leave(app, client, world):
+    login(client, world.user_a.email)
+    assert client.post("/organisation/leave").status_code == 302
+    assert _status(app, _id_any(app, world)) == ("user", "removed")
+    assert client.get("/organisation/members").status_code == 302
+
+
+def _id_any(app, world):
+    with app.app_context():
+        return db.session.scalar(sa.select(Membership.id).where(Membership.person_id == world.user_a.id))
+
+
+def test_the_pending_requester_can_withdraw(app, client, world):
+    login(client, world.pending_user_a.email)
+    page = client.get("/organisation/members").get_data(as_text=True)
+    assert "Trekk forespørselen min" in page
+    assert client.post("/organisation/leave").status_code == 302
+
+
+def test_the_organisations_log_for_administrators_and_the_regulators_for_staff(app, world):
+    admin, user, staff = app.test_client(), app.test_client(), app.test_client()
+    login(admin, world.admin_a.email)
+    admin.post(f"/organisation/members/{_id(app, world.pending_user_a, world.org_a)}/approve")
+    admin.get("/inbox/999999")  # a refused access, logged but not shown to the organisation
+    log = admin.get("/organisation/audit").get_data(as_text=True)
+    assert "Godkjent som bruker" in log and world.pending_user_a.name in log
+    assert "avvist" not in log
+    login(user, world.user_a.email)
+    assert user.get("/organisation/audit").status_code == 403
+    login(staff, world.caseworker.email)
+    everything = staff.get("/regulator/audit").get_data(as_text=True)
+    assert "Godkjent som bruker" in everything
+    assert "Godkjent som bruker" not in staff.get("/regulator/audit?orgnr=999999999").get_data(as_text=True)
