@@ -96,7 +96,7 @@ def app(database, request, tmp_path):
     finally:
         with application.app_context():
             db.session.remove()
-            db.session.configure(bind=None, join_transaction_mode="conservative_savepoint")
+            db.session.configure(bind=None, join_transaction_mode="conditional_savepoint")
         transaction.rollback()
         connection.close()
 

@@ -294,7 +294,7 @@ def expire_requests(days: int) -> int:
     stale = list(db.session.scalars(
         sa.select(Membership).options(joinedload(Membership.organisation)).where(
             Membership.role == MemberRole.USER, Membership.status == MembershipStatus.PENDING,
-            Membership.requested_at < cutoff).with_for_update(skip_locked=True)))
+            Membership.requested_at < cutoff).with_for_update(of=Membership, skip_locked=True)))
     for membership in stale:
         membership.status = MembershipStatus.EXPIRED
         membership.ended_at, membership.end_reason = utcnow(), f"no decision within {days} days"
