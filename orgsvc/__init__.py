@@ -55,6 +55,10 @@ def _register_extensions(app: Flask) -> None:
     from orgsvc.extensions import csrf, db, migrate
     from orgsvc.registry import service as registry_service
 
+    from orgsvc.cases.views import allow_large_uploads
+
+    # Before CSRF protection reads the form: upload routes may receive large files.
+    app.before_request(allow_large_uploads)
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
@@ -77,8 +81,11 @@ def _register_access(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from orgsvc import errors, security
     from orgsvc.accounts.views import bp as accounts
+    from orgsvc.api.views import bp as api
     from orgsvc.approvals.views import bp as approvals
     from orgsvc.audit.views import bp as audit
+    from orgsvc.cases.views import bp as cases
+    from orgsvc.extensions import csrf
     from orgsvc.inbox.views import bp as inbox
     from orgsvc.mail.hooks import init_app as init_mail
     from orgsvc.organisations.views import bp as organisations
@@ -86,8 +93,9 @@ def _register_blueprints(app: Flask) -> None:
     from orgsvc.portal.views import bp as portal
     from orgsvc.roles.views import bp as roles
 
-    for blueprint in (portal, accounts, inbox, organisations, roles, approvals, audit):
+    for blueprint in (portal, accounts, inbox, organisations, roles, approvals, audit, cases, api):
         app.register_blueprint(blueprint)
+    csrf.exempt(api)  # token-authenticated, no cookies: nothing for a forged request to borrow
     frame.init_app(app)
     security.register_security(app)
     errors.register_error_handlers(app)
@@ -95,11 +103,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from orgsvc.api.cli import api_cli
     from orgsvc.approvals.cli import approvals_cli
     from orgsvc.demo import demo_command
     from orgsvc.mail.cli import mail_cli
     from orgsvc.registry.cli import registry_cli
     from orgsvc.staff.cli import staff_cli
 
-    for command in (staff_cli, demo_command, mail_cli, registry_cli, approvals_cli):
+    for command in (staff_cli, demo_command, mail_cli, registry_cli, approvals_cli, api_cli):
         app.cli.add_command(command)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import force_locale, get_locale
 from flask_login import current_user
 
@@ -17,6 +17,8 @@ def select_locale() -> str:
     """The person's saved choice, else the choice made this session, else bokmål."""
     if not has_request_context():
         return DEFAULT_LANGUAGE
+    if request.path.startswith("/api/"):
+        return "en"  # the intake API answers the regulator's systems in English
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     chosen = session.get("lang")

@@ -1,6 +1,8 @@
 """Imports every model module, so the metadata (and Alembic's autogenerate) sees all tables."""
 
 from orgsvc.accounts import models as accounts_models
+from orgsvc.api import models as api_models
+from orgsvc.cases import models as cases_models
 from orgsvc.approvals import models as approvals_models
 from orgsvc.audit import models as audit_models
 from orgsvc.inbox import models as inbox_models
@@ -12,6 +14,8 @@ from orgsvc.staff import models as staff_models
 
 __all__ = [
     "accounts_models",
+    "api_models",
+    "cases_models",
     "approvals_models",
     "audit_models",
     "inbox_models",

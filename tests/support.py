@@ -45,7 +45,7 @@ class CsrfClient(FlaskClient):
             raw = session.setdefault("csrf_token", secrets.token_hex(20))
         return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
 
-    def open(self, *args, **kwargs):
+    def open(self, *args, csrf: bool = True, **kwargs):
         # A test holding an app context would share flask.g (and the logged-in user) across
         # requests, hiding per-request behaviour; HTTP tests must not hold one.
         assert not has_app_context(), "do not make HTTP requests while holding an app context"

@@ -8,8 +8,10 @@ list and a detail page can never disagree.
 from orgsvc.access.decisions import (
     denial_for,
     guard,
+    guard_via,
     load_guarded,
     may,
+    may_via,
     visible,
 )
 from orgsvc.access.principal import Principal, current_principal, load_principal
@@ -21,8 +23,10 @@ __all__ = [
     "current_principal",
     "denial_for",
     "guard",
+    "guard_via",
     "load_guarded",
     "load_principal",
     "may",
+    "may_via",
     "visible",
 ]

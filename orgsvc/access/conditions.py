@@ -10,6 +10,16 @@ import sqlalchemy as sa
 
 from orgsvc.access.resources import ALWAYS, GlobalResource, Registry, ResourceType
 from orgsvc.audit.models import AuditEvent
+from orgsvc.cases.models import (
+    MESSAGEABLE_STATUSES,
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseKind,
+    CaseMessage,
+    CaseRepresentative,
+)
+from orgsvc.extensions import db
 from orgsvc.inbox.models import InboxMessage
 from orgsvc.organisations.models import Organisation
 from orgsvc.roles.models import MemberRole, Membership
@@ -92,8 +102,112 @@ audit_event.add(
     lambda p, via: AuditEvent.outcome == "ok",
 )
 
+# --- case -----------------------------------------------------------------------------------
+def _represents(principal, case_id, via_org) -> bool:
+    return via_org is not None and principal.person_id is not None and db.session.scalar(
+        sa.select(sa.exists().where(CaseRepresentative.case_id == case_id,
+                                    CaseRepresentative.person_id == principal.person_id,
+                                    CaseRepresentative.organisation_id == via_org))
+    )
+
+
+def _represents_sql(case_id_column, principal, via_org):
+    if via_org is None or principal.person_id is None:
+        return sa.false()
+    return sa.exists().where(CaseRepresentative.case_id == case_id_column,
+                             CaseRepresentative.person_id == principal.person_id,
+                             CaseRepresentative.organisation_id == via_org)
+
+
+def _open(case) -> bool:
+    return case.status in OPEN_STATUSES
+
+
+def _submitting_side_open(case, via) -> bool:
+    return via is not None and case.submitter_org_id == via and _open(case)
+
+
+def _submitting_side_open_sql(via):
+    if via is None:
+        return sa.false()
+    return sa.and_(Case.submitter_org_id == via, Case.status.in_(OPEN_STATUSES))
+
+
+def _open_mediation(case) -> bool:
+    return case.kind == CaseKind.MEDIATION and _open(case)
+
+
+OPEN_MEDIATION_SQL = sa.and_(Case.kind == CaseKind.MEDIATION, Case.status.in_(OPEN_STATUSES))
+
+case = _with_always(
+    ResourceType(
+        "case",
+        Case,
+        org_ids=lambda c: c.party_org_ids,
+        in_org=lambda org_id: sa.or_(Case.submitter_org_id == org_id, Case.counterparty_org_id == org_id),
+    )
+)
+case.add("representative",
+         lambda p, c, via: _represents(p, c.id, via),
+         lambda p, via: _represents_sql(Case.id, p, via))
+case.add("submitting_side_open",
+         lambda p, c, via: _submitting_side_open(c, via),
+         lambda p, via: _submitting_side_open_sql(via))
+case.add("representative_submitting_side_open",
+         lambda p, c, via: _submitting_side_open(c, via) and _represents(p, c.id, via),
+         lambda p, via: sa.and_(_submitting_side_open_sql(via), _represents_sql(Case.id, p, via)))
+case.add("open_mediation",
+         lambda p, c, via: _open_mediation(c),
+         lambda p, via: OPEN_MEDIATION_SQL)
+case.add("representative_open_mediation",
+         lambda p, c, via: _open_mediation(c) and _represents(p, c.id, via),
+         lambda p, via: sa.and_(OPEN_MEDIATION_SQL, _represents_sql(Case.id, p, via)))
+case.add("messageable",
+         lambda p, c, via: c.status in MESSAGEABLE_STATUSES,
+         lambda p, via: Case.status.in_(MESSAGEABLE_STATUSES))
+case.add("representative_messageable",
+         lambda p, c, via: c.status in MESSAGEABLE_STATUSES and _represents(p, c.id, via),
+         lambda p, via: sa.and_(Case.status.in_(MESSAGEABLE_STATUSES), _represents_sql(Case.id, p, via)))
+
+# --- case message (a side's thread with the regulator) ----------------------------------------
+case_message = _with_always(
+    ResourceType(
+        "case_message",
+        CaseMessage,
+        org_ids=lambda m: (m.organisation_id,),
+        in_org=lambda org_id: CaseMessage.organisation_id == org_id,
+    )
+)
+case_message.add("representative",
+                 lambda p, m, via: _represents(p, m.case_id, via),
+                 lambda p, via: _represents_sql(CaseMessage.case_id, p, via))
+
+# --- case event (history): a side's own events are that side's, the rest belong to the case --
+def _event_in_org(org_id: int):
+    party_cases = sa.select(Case.id).where(sa.or_(Case.submitter_org_id == org_id, Case.counterparty_org_id == org_id))
+    return sa.or_(CaseEvent.organisation_id == org_id,
+                  sa.and_(CaseEvent.organisation_id.is_(None), CaseEvent.case_id.in_(party_cases)))
+
+
+case_event = _with_always(
+    ResourceType(
+        "case_event",
+        CaseEvent,
+        org_ids=lambda e: (e.organisation_id,) if e.organisation_id else e.case.party_org_ids,
+        in_org=_event_in_org,
+    )
+)
+case_event.add("representative",
+               lambda p, e, via: _represents(p, e.case_id, via),
+               lambda p, via: _represents_sql(CaseEvent.case_id, p, via))
+
 # --- global resources ------------------------------------------------------------------------
 APPROVAL_QUEUE = GlobalResource("approval_queue")
+# The intake API's "create a case" (the regulator's own systems) and the regulator's case list.
+CASE_INTAKE = GlobalResource("case_intake")
+_with_always(ResourceType(CASE_INTAKE.name, None))
+REGULATOR_CASES = GlobalResource("regulator_cases")
+_with_always(ResourceType(REGULATOR_CASES.name, None))
 _with_always(ResourceType(APPROVAL_QUEUE.name, None))
 # The regulator's view of the whole audit log.
 REGULATOR_AUDIT = GlobalResource("regulator_audit")

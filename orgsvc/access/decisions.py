@@ -37,6 +37,24 @@ def may(principal: Principal, action: str, resource) -> bool:
     return False
 
 
+def may_via(principal: Principal, action: str, resource, organisation_id: int) -> bool:
+    """Whether ``principal`` may do ``action`` acting for ``organisation_id`` in particular (e.g. give
+    access to a case on their own organisation's side, not the other party's)."""
+    resource_type = registry.of(resource)
+    grant = principal.grant_in(organisation_id)
+    if grant is None or organisation_id not in resource_type.org_ids(resource):
+        return False
+    policy = _policy()
+    if not policy.conditions(grant.persona, resource_type.name, action):
+        return False
+    return policy.allows(grant.persona, resource_type.name, action, Context(principal, resource, organisation_id))
+
+
+def guard_via(principal: Principal, action: str, resource, organisation_id: int) -> None:
+    if not may_via(principal, action, resource, organisation_id):
+        raise denial_for(principal, action, resource)
+
+
 def denial_for(principal: Principal, action: str, resource) -> DomainError:
     """The refusal to raise: 404 when the resource is invisible to the principal, else 403.
 

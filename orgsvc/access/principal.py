@@ -18,7 +18,7 @@ MEMBERSHIP_PERSONAS = {
     (MemberRole.USER, MembershipStatus.ACTIVE): "user",
     (MemberRole.USER, MembershipStatus.PENDING): "pending_user",
 }
-GLOBAL_PERSONAS = ("anonymous", "person", "caseworker", "regulator_admin")
+GLOBAL_PERSONAS = ("anonymous", "person", "caseworker", "regulator_admin", "intake_system")
 PERSONAS = GLOBAL_PERSONAS + tuple(MEMBERSHIP_PERSONAS.values())
 
 
@@ -43,10 +43,12 @@ class Principal:
     person_id: int | None
     staff_role: str | None = None
     grants: dict[int, Grant] = field(default_factory=dict)
+    # An API client of the regulator's own systems (no person): its name, for the audit log.
+    system: str | None = None
 
     @property
     def is_anonymous(self) -> bool:
-        return self.person_id is None
+        return self.person_id is None and self.system is None
 
     @property
     def is_staff(self) -> bool:
@@ -54,6 +56,8 @@ class Principal:
 
     @property
     def global_personas(self) -> tuple[str, ...]:
+        if self.system:
+            return ("intake_system",)
         if self.is_anonymous:
             return ("anonymous",)
         if self.staff_role:

@@ -58,6 +58,30 @@ TEXTS: dict[str, MessageText] = {
         _l("Your access to %(organisation)s has ended"),
         _l("%(decider)s has removed your connection to %(organisation)s."),
     ),
+    "case_withdrawn": MessageText(
+        _l("Case %(number)s is withdrawn"),
+        _l("The submitter has withdrawn case %(number)s («%(title)s»)."),
+    ),
+    "case_message_received": MessageText(
+        _l("New message in case %(number)s"),
+        _l("%(person)s has sent a message in case %(number)s («%(title)s»)."),
+    ),
+    "case_reply": MessageText(
+        _l("Reply in case %(number)s"),
+        _l("The Consumer Authority has replied to your message in case %(number)s («%(title)s»)."),
+    ),
+    "case_access_granted": MessageText(
+        _l("You have access to case %(number)s"),
+        _l("An administrator has given you access to case %(number)s («%(title)s»)."),
+    ),
+    "case_status_changed": MessageText(
+        _l("New status in case %(number)s"),
+        _l("The status of case %(number)s («%(title)s») has changed."),
+    ),
+    "case_assigned": MessageText(
+        _l("Case %(number)s is assigned to you"),
+        _l("Case %(number)s («%(title)s») is assigned to you."),
+    ),
 }
 
 

@@ -47,6 +47,13 @@ MATRIX = [
     ("regulator_admin", "view",           "org_a",             True),
     ("regulator_admin", "view_audit",     "org_a",             True),
     ("regulator_admin", "manage_members", "org_a",             False),
+    ("user_a",          "create_case",    "org_a",             True),
+    ("admin_a",         "create_case",    "org_a",             True),
+    ("admin_a",         "create_case",    "org_b",             False),
+    ("pending_user_a",  "create_case",    "org_a",             False),
+    ("pending_admin",   "create_case",    "org_pending",       False),
+    ("outsider",        "create_case",    "org_a",             False),
+    ("caseworker",      "create_case",    "org_a",             False),
     # membership -----------------------------------------------------------------------------
     ("anonymous",       "view",           "m_user_a",          False),
     ("outsider",        "view",           "m_user_a",          False),
@@ -87,6 +94,10 @@ MATRIX = [
     ("caseworker",      "remove",         "m_user_a",          False),
     ("caseworker",      "change_role",    "m_user_a",          False),
     ("regulator_admin", "decide",         "m_pending_admin",   True),
+    ("admin_a",         "view_cases",     "m_user_a",          True),
+    ("admin_a",         "view_cases",     "m_user_b",          False),
+    ("user_a",          "view_cases",     "m_user_a",          False),
+    ("caseworker",      "view_cases",     "m_user_a",          False),
 ]
 
 MEMBERSHIP_OBJECTS = {

@@ -1,0 +1,1 @@
+"""The case intake API for the regulator's own systems (JSON, token authentication)."""

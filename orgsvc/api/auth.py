@@ -1,0 +1,61 @@
+"""Bearer-token authentication for the intake API; tokens are created by operators."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import g, request
+
+from orgsvc.access.principal import Principal
+from orgsvc.accounts.sessions import token_hash
+from orgsvc.api.models import ApiClient
+from orgsvc.audit.services import record
+from orgsvc.db import utcnow
+from orgsvc.errors import AuthenticationRequired, Conflict
+from orgsvc.extensions import db
+from orgsvc.transactions import transactional
+
+TOKEN_PREFIX = "osv_"
+
+
+def client_principal() -> Principal:
+    """The API client behind the request's bearer token, or 401."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        raise AuthenticationRequired()
+    client = db.session.scalar(sa.select(ApiClient).where(ApiClient.token_hash == token_hash(token.strip())))
+    if client is None or client.revoked_at is not None:
+        raise AuthenticationRequired()
+    if client.last_used_at is None or utcnow() - client.last_used_at > timedelta(minutes=1):
+        client.last_used_at = utcnow()
+        db.session.commit()
+    g.principal = Principal(person_id=None, system=client.name)
+    return g.principal
+
+
+@transactional
+def create_client(name: str) -> str:
+    """Register an API client; returns its token (shown once, stored only as a hash)."""
+    if db.session.scalar(sa.select(ApiClient).where(ApiClient.name == name)) is not None:
+        raise Conflict(f"an API client named {name!r} exists")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiClient(name=name, token_hash=token_hash(token)))
+    record("api.client_created", actor_id=None, details={"name": name})
+    return token
+
+
+@transactional
+def revoke_client(name: str) -> bool:
+    client = db.session.scalar(sa.select(ApiClient).where(ApiClient.name == name))
+    if client is None or client.revoked_at is not None:
+        return False
+    client.revoked_at = utcnow()
+    record("api.client_revoked", actor_id=None, details={"name": name})
+    return True
+
+
+def clients() -> list[ApiClient]:
+    return list(db.session.scalars(sa.select(ApiClient).order_by(ApiClient.name)))

@@ -1,0 +1,108 @@
+"""``/api/v1``: the case intake API (see openapi.yaml beside this file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, jsonify, request
+
+from orgsvc.api.auth import client_principal
+from orgsvc.cases import regulator, services
+from orgsvc.cases.models import Case, CaseDocument
+from orgsvc.errors import InvalidInput
+from orgsvc.organisations.services import ensure_organisation
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+SPEC = Path(__file__).resolve().parent / "openapi.yaml"
+
+
+def _party(organisation, consumer):
+    if organisation is not None:
+        return {"orgnr": organisation.orgnr, "name": organisation.name}
+    return {"consumer": consumer} if consumer else None
+
+
+def _document_json(document: CaseDocument) -> dict:
+    return {"id": document.id, "name": document.original_name, "content_type": document.content_type,
+            "size": document.size_bytes, "sha256": document.sha256, "uploaded_at": document.uploaded_at.isoformat()}
+
+
+def _case_json(case: Case) -> dict:
+    return {
+        "number": case.number, "kind": str(case.kind), "status": str(case.status), "title": case.title,
+        "description": case.description,
+        "submitter": _party(case.submitter_org, case.submitter_consumer),
+        "counterparty": _party(case.counterparty_org, case.counterparty_consumer),
+        "caseworker": case.caseworker.full_name if case.caseworker else None,
+        "created_at": case.created_at.isoformat(), "last_activity_at": case.last_activity_at.isoformat(),
+        "documents": [_document_json(d) for d in services.documents(case)],
+    }
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object")
+    return body
+
+
+def _side(body: dict, key: str):
+    value = body.get(key)
+    if value is None:
+        return None, None
+    if not isinstance(value, dict) or set(value) - {"orgnr", "consumer"}:
+        raise InvalidInput(f"{key} must be an object with orgnr or consumer", field=key)
+    orgnr, consumer = value.get("orgnr"), value.get("consumer")
+    if (orgnr is None) == (consumer is None) or not isinstance(orgnr or consumer, str):
+        raise InvalidInput(f"{key} needs exactly one of orgnr and consumer, as a string", field=key)
+    return (ensure_organisation(orgnr) if orgnr else None), consumer
+
+
+@bp.get("/openapi.yaml")
+def openapi():
+    return Response(SPEC.read_text(encoding="utf-8"), mimetype="application/yaml")
+
+
+@bp.post("/cases")
+def create_case():
+    principal = client_principal()
+    body = _json_body()
+    for key in ("kind", "title", "description"):
+        if body.get(key) is not None and not isinstance(body.get(key), str):
+            raise InvalidInput(f"{key} must be a string", field=key)
+    submitter, submitter_consumer = _side(body, "submitter")
+    counterparty, counterparty_consumer = _side(body, "counterparty")
+    case = regulator.intake(principal, body.get("kind") or "", body.get("title"), body.get("description"),
+                            counterparty, counterparty_consumer, submitter, submitter_consumer)
+    response = jsonify(_case_json(case))
+    response.status_code = 201
+    response.headers["Location"] = f"/api/v1/cases/{case.number}"
+    return response
+
+
+@bp.get("/cases/<number>")
+def get_case(number):
+    return jsonify(_case_json(regulator.by_number(client_principal(), number)))
+
+
+@bp.post("/cases/<number>/documents")
+def add_document(number):
+    principal = client_principal()
+    case = regulator.by_number(principal, number, "upload")
+    upload = request.files.get("file")
+    if upload is None:
+        raise InvalidInput("send the file as multipart/form-data in the field 'file'", field="file")
+    document = services.add_document(principal, case.id, upload.stream, upload.filename, None)
+    response = jsonify(_document_json(document))
+    response.status_code = 201
+    return response
+
+
+@bp.put("/cases/<number>/status")
+def set_status(number):
+    principal = client_principal()
+    case = regulator.by_number(principal, number, "change_status")
+    status = _json_body().get("status")
+    if not isinstance(status, str):
+        raise InvalidInput("status must be a string", field="status")
+    return jsonify(_case_json(regulator.change_status(principal, case.id, status)))

@@ -1,0 +1,1 @@
+"""«Våre saker»: cases, who represents an organisation in them, documents, messages, withdrawal."""

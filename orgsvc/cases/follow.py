@@ -1,0 +1,72 @@
+"""«Følg»: following a case with an e-mail address of one's choice.
+
+An address other than the account's own must be confirmed by a link sent to it before any news
+goes there, so nobody can subscribe someone else's mailbox.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+
+from orgsvc.access import Principal
+from orgsvc.accounts.models import Person, email_key
+from orgsvc.accounts.sessions import token_hash
+from orgsvc.cases.models import CaseFollow
+from orgsvc.cases.services import load_case
+from orgsvc.db import utcnow
+from orgsvc.errors import InvalidInput, NotFound
+from orgsvc.extensions import db
+from orgsvc.mail.services import enqueue
+from orgsvc.transactions import transactional
+
+
+def following(principal: Principal, case_id: int) -> CaseFollow | None:
+    return db.session.scalar(sa.select(CaseFollow).where(CaseFollow.case_id == case_id,
+                                                         CaseFollow.person_id == principal.person_id))
+
+
+@transactional
+def follow(principal: Principal, case_id: int, address: str | None) -> CaseFollow:
+    case = load_case(principal, case_id, "follow")
+    person = db.session.get(Person, principal.person_id)
+    address = (address or "").strip() or person.email
+    try:
+        address = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise InvalidInput(_l("Enter a valid e-mail address."), field="email") from error
+    row = following(principal, case.id) or CaseFollow(case_id=case.id, person_id=person.id)
+    row.email = address
+    if email_key(address) == person.email_key:
+        row.confirmed_at, row.token_hash = utcnow(), None
+    else:
+        token = secrets.token_urlsafe(32)
+        row.confirmed_at, row.token_hash = None, token_hash(token)
+        enqueue(to=address, kind="follow_confirmation", template="follow_confirmation", locale=person.locale,
+                person=person, case=case, token=token)
+    db.session.add(row)
+    return row
+
+
+@transactional
+def unfollow(principal: Principal, case_id: int) -> None:
+    load_case(principal, case_id)
+    db.session.execute(sa.delete(CaseFollow).where(CaseFollow.case_id == case_id,
+                                                   CaseFollow.person_id == principal.person_id))
+
+
+def pending_confirmation(token: str) -> CaseFollow:
+    row = db.session.scalar(sa.select(CaseFollow).where(CaseFollow.token_hash == token_hash(token or "")))
+    if row is None:
+        raise NotFound(_l("The link is not valid any more."))
+    return row
+
+
+@transactional
+def confirm(token: str) -> CaseFollow:
+    row = pending_confirmation(token)
+    row.confirmed_at, row.token_hash = utcnow(), None
+    return row

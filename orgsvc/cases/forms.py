@@ -1,0 +1,66 @@
+"""Case forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from orgsvc.cases.services import TEXT_MAX, TITLE_MAX
+
+KIND_LABELS = {"mediation": _l("mediation case"), "tip": _l("tip"), "guidance": _l("guidance")}
+STATUS_LABELS = {"submitted": _l("submitted"), "in_progress": _l("being processed"), "closed": _l("closed"),
+                 "withdrawn": _l("withdrawn")}
+
+
+class CaseForm(FlaskForm):
+    kind = SelectField(_l("Kind of case"), choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()],
+                       validators=[DataRequired()])
+    title = StringField(_l("Subject"), validators=[DataRequired(_l("This field is required.")), Length(max=TITLE_MAX)])
+    description = TextAreaField(_l("Describe the matter"),
+                                validators=[DataRequired(_l("This field is required.")), Length(max=TEXT_MAX)])
+    counterparty = StringField(
+        _l("Organisation number of the business the mediation is about"), validators=[Optional(), Length(max=30)],
+        description=_l("Only for mediation cases. Search for the number in «Velg organisasjon» if you do not know it."),
+    )
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file."))],
+                     description=_l("Allowed types: %(types)s. At most %(max)s MB and 260 characters in the name. "
+                                    "No videos.", types=".doc … .xml", max="100"))
+
+
+class MessageForm(FlaskForm):
+    recipient = SelectField(_l("Recipient"), validators=[Optional()], coerce=str)
+    body = TextAreaField(_l("Message"), validators=[DataRequired(_l("This field is required.")), Length(max=5000)])
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Why do you withdraw the case?"),
+                           validators=[DataRequired(_l("This field is required.")), Length(min=3, max=2000)])
+
+
+class FollowForm(FlaskForm):
+    email = EmailField(_l("E-mail address for news of the case"), validators=[Optional(), Length(max=254)],
+                       description=_l("Your own, or e.g. a department mailbox. Another address must be confirmed "
+                                      "from that mailbox first."))
+
+
+class AccessForm(FlaskForm):
+    person = SelectField(_l("Give access to"), coerce=int, validators=[DataRequired()])
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()
+                                                if k != "withdrawn"])
+
+
+class AssignForm(FlaskForm):
+    caseworker = SelectField(_l("Caseworker"), coerce=str)
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(_l("Reply"), validators=[DataRequired(_l("This field is required.")), Length(max=5000)])

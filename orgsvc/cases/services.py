@@ -1,0 +1,328 @@
+"""Case use cases for the parties: create, list, withdraw, documents, messages, access, following.
+
+Reads go through the access layer's filters; each change is one transaction with its history
+event, audit row and inbox messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from orgsvc.access import Principal, guard, load_guarded, visible
+from orgsvc.access.decisions import guard_via
+from orgsvc.accounts.models import Person
+from orgsvc.audit.services import record
+from orgsvc.cases import uploads
+from orgsvc.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseDocument,
+    CaseEvent,
+    CaseKind,
+    CaseMessage,
+    CaseRepresentative,
+    CaseStatus,
+)
+from orgsvc.db import utcnow
+from orgsvc.errors import Conflict, InvalidInput, NotFound
+from orgsvc.extensions import db
+from orgsvc.inbox.services import post_to_organisation, post_to_person
+from orgsvc.organisations.models import Organisation
+from orgsvc.roles.models import Membership, MembershipStatus
+from orgsvc.staff.models import StaffMember
+from orgsvc.transactions import transactional
+
+PAGE_SIZE = 20
+TITLE_MAX, TEXT_MAX = 200, 10_000
+SORTS = {
+    "activity": (Case.last_activity_at.desc(), Case.id.desc()),
+    "number": (Case.number.desc(),),
+    "status": (Case.status, Case.last_activity_at.desc(), Case.id.desc()),
+}
+
+
+def case_link(case: Case) -> str:
+    return f"/cases/{case.id}"
+
+
+def text(value: str | None, field: str, *, required: bool, maximum: int = TEXT_MAX, minimum: int = 1) -> str | None:
+    cleaned = (value or "").strip()
+    if not cleaned:
+        if required:
+            raise InvalidInput(_l("This field is required."), field=field)
+        return None
+    if len(cleaned) < minimum or len(cleaned) > maximum:
+        raise InvalidInput(_l("Write between %(min)d and %(max)d characters.", min=minimum, max=maximum), field=field)
+    return cleaned
+
+
+def add_event(case: Case, kind: str, actor_id: int | None, organisation_id: int | None = None, **details) -> None:
+    """History, and the daily digest's source; also marks the case's last activity."""
+    now = utcnow()
+    db.session.add(CaseEvent(case_id=case.id, kind=kind, actor_id=actor_id, organisation_id=organisation_id,
+                             details=details, occurred_at=now))
+    case.last_activity_at = now
+
+
+# --- «Våre saker» --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CaseRow:
+    case: Case
+    counterpart: str
+
+
+def counterpart_of(case: Case, organisation_id: int | None) -> str:
+    """The other side, seen from ``organisation_id``'s side of the case."""
+    if case.submitter_org_id == organisation_id:
+        other = case.counterparty_org.name if case.counterparty_org else case.counterparty_consumer
+    else:
+        other = case.submitter_org.name if case.submitter_org else case.submitter_consumer
+    return other or ""
+
+
+def our_cases(principal: Principal, organisation_id: int, kind: CaseKind, sort: str = "activity",
+              page: int = 1) -> tuple[list[CaseRow], bool]:
+    """A page of the organisation's cases of one kind that the principal may see."""
+    query = (
+        sa.select(Case)
+        .options(joinedload(Case.submitter_org), joinedload(Case.counterparty_org))
+        .where(Case.kind == kind, visible(principal, "case", within_org=organisation_id))
+        .order_by(*SORTS.get(sort, SORTS["activity"]))
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    rows = list(db.session.scalars(query).unique())
+    return [CaseRow(case, counterpart_of(case, organisation_id)) for case in rows[:PAGE_SIZE]], len(rows) > PAGE_SIZE
+
+
+def cases_of_member(principal: Principal, membership_id: int) -> tuple[Membership, list[Case]]:
+    """Which cases a member represents the organisation in (for the organisation's administrator)."""
+    membership = load_guarded(principal, Membership, membership_id, "view_cases")
+    cases = db.session.scalars(
+        sa.select(Case).join(CaseRepresentative, CaseRepresentative.case_id == Case.id).where(
+            CaseRepresentative.person_id == membership.person_id,
+            CaseRepresentative.organisation_id == membership.organisation_id,
+            visible(principal, "case", within_org=membership.organisation_id),
+        ).order_by(Case.last_activity_at.desc()))
+    return membership, list(cases)
+
+
+# --- creating -------------------------------------------------------------------------------
+@transactional
+def create_case(principal: Principal, organisation_id: int, kind: str, title: str | None,
+                description: str | None, counterparty: Organisation | None = None) -> Case:
+    """A new case from Min side; the organisation is the submitter, the creator a representative."""
+    organisation = db.session.get(Organisation, organisation_id)
+    guard(principal, "create_case", organisation)
+    try:
+        case_kind = CaseKind(kind)
+    except ValueError as error:
+        raise InvalidInput(_l("Choose the kind of case."), field="kind") from error
+    if case_kind == CaseKind.MEDIATION and counterparty is None:
+        raise InvalidInput(_l("Choose the business the mediation is about."), field="counterparty")
+    if counterparty is not None and counterparty.id == organisation_id:
+        raise InvalidInput(_l("The business the case is about cannot be your own organisation."),
+                           field="counterparty")
+    case = Case(number=f"tmp-{utcnow().timestamp()}", kind=case_kind, status=CaseStatus.SUBMITTED,
+                title=text(title, "title", required=True, maximum=TITLE_MAX),
+                description=text(description, "description", required=True) or "",
+                submitter_org_id=organisation_id, counterparty_org_id=counterparty.id if counterparty else None,
+                created_by_id=principal.person_id, created_via="portal")
+    db.session.add(case)
+    db.session.flush()
+    case.number = case_number(case)
+    db.session.add(CaseRepresentative(case_id=case.id, person_id=principal.person_id,
+                                      organisation_id=organisation_id, added_by_id=principal.person_id))
+    add_event(case, "created", principal.person_id)
+    record("case.created", actor_id=principal.person_id, organisation_id=organisation_id,
+           obj=("case", case.id), details={"number": case.number, "kind": str(case_kind)})
+    return case
+
+
+def case_number(case: Case) -> str:
+    """Year and a running number: 2026-000123."""
+    return f"{case.created_at.year}-{case.id:06d}"
+
+
+# --- reading one case -------------------------------------------------------------------------
+def load_case(principal: Principal, case_id: int, action: str = "view") -> Case:
+    return load_guarded(principal, Case, case_id, action)
+
+
+def documents(case: Case) -> list[CaseDocument]:
+    return list(db.session.scalars(sa.select(CaseDocument).options(joinedload(CaseDocument.uploaded_by))
+                                   .where(CaseDocument.case_id == case.id).order_by(CaseDocument.uploaded_at)))
+
+
+def document(principal: Principal, case_id: int, document_id: int) -> CaseDocument:
+    """A document, to those who may see its case (another case's id answers 404)."""
+    case = load_case(principal, case_id)
+    row = db.session.get(CaseDocument, document_id)
+    if row is None or row.case_id != case.id:
+        raise NotFound()
+    return row
+
+
+def messages(principal: Principal, case: Case) -> list[CaseMessage]:
+    return list(db.session.scalars(
+        sa.select(CaseMessage).options(joinedload(CaseMessage.sender), joinedload(CaseMessage.recipient))
+        .where(CaseMessage.case_id == case.id, visible(principal, "case_message"))
+        .order_by(CaseMessage.created_at, CaseMessage.id)))
+
+
+def history(principal: Principal, case: Case) -> list[CaseEvent]:
+    """The case's events the principal may see (a side's own events only that side)."""
+    return list(db.session.scalars(
+        sa.select(CaseEvent).options(joinedload(CaseEvent.actor))
+        .where(CaseEvent.case_id == case.id, visible(principal, "case_event"))
+        .order_by(CaseEvent.occurred_at.desc(), CaseEvent.id.desc())))
+
+
+def representatives(case: Case) -> list[CaseRepresentative]:
+    return list(db.session.scalars(sa.select(CaseRepresentative).options(joinedload(CaseRepresentative.person))
+                                   .where(CaseRepresentative.case_id == case.id).order_by(CaseRepresentative.id)))
+
+
+# --- «Trekk saken» ----------------------------------------------------------------------------
+def _caseworkers_to_tell(case: Case) -> list[int]:
+    if case.caseworker_id:
+        return [case.caseworker_id]
+    return list(db.session.scalars(sa.select(StaffMember.person_id).where(StaffMember.is_active.is_(True))))
+
+
+@transactional
+def withdraw(principal: Principal, case_id: int, reason: str | None) -> Case:
+    """The submitting side withdraws an open case; of two withdrawals at once, one wins."""
+    case = load_case(principal, case_id, "withdraw")
+    reason = text(reason, "reason", required=True, maximum=2000, minimum=3)
+    now = utcnow()
+    result = db.session.execute(
+        sa.update(Case).where(Case.id == case.id, Case.status.in_(OPEN_STATUSES))
+        .values(status=CaseStatus.WITHDRAWN, withdrawn_at=now, withdrawn_by_id=principal.person_id,
+                withdrawal_reason=reason, last_activity_at=now)
+    )
+    if result.rowcount != 1:
+        raise Conflict(_l("The case is already withdrawn or closed."))
+    db.session.refresh(case)
+    add_event(case, "withdrawn", principal.person_id, reason=reason)
+    for caseworker_id in _caseworkers_to_tell(case):
+        post_to_person(caseworker_id, "case_withdrawn", link=case_link(case), number=case.number, title=case.title,
+                       reason=reason)
+    record("case.withdrawn", actor_id=principal.person_id, organisation_id=case.submitter_org_id,
+           obj=("case", case.id), reason=reason)
+    return case
+
+
+# --- «Ettersend dokumentasjon» ----------------------------------------------------------------
+def add_document(principal: Principal, case_id: int, stream, filename: str | None,
+                 organisation_id: int | None) -> CaseDocument:
+    """Store an uploaded file for a case. A refusal stores nothing, on disk or in the database."""
+    load_case(principal, case_id, "upload")
+    stored = uploads.receive(stream, filename)
+    try:
+        return _record_document(principal, case_id, stored, organisation_id)
+    except BaseException:
+        uploads.discard(stored)
+        raise
+
+
+@transactional
+def _record_document(principal: Principal, case_id: int, stored: uploads.StoredFile,
+                     organisation_id: int | None) -> CaseDocument:
+    case = load_case(principal, case_id, "upload")  # again, in the transaction that writes
+    side = organisation_id if organisation_id in case.party_org_ids else None
+    row = CaseDocument(case_id=case.id, original_name=stored.original_name, stored_name=stored.stored_name,
+                       content_type=stored.content_type, size_bytes=stored.size_bytes, sha256=stored.sha256,
+                       uploaded_by_id=principal.person_id, organisation_id=side,
+                       uploaded_via="api" if principal.system else "portal")
+    db.session.add(row)
+    db.session.flush()
+    add_event(case, "document_added", principal.person_id, document_id=row.id, name=stored.original_name)
+    return row
+
+
+# --- «Kontakt oss» ----------------------------------------------------------------------------
+@transactional
+def send_message(principal: Principal, case_id: int, organisation_id: int, body: str | None,
+                 recipient_id: int | None) -> CaseMessage:
+    """A party's message to the caseworker, kept on the case; the caseworker gets it in the inbox."""
+    case = load_case(principal, case_id)
+    if organisation_id not in case.party_org_ids:
+        raise NotFound()
+    guard_via(principal, "message", case, organisation_id)
+    body = text(body, "body", required=True, maximum=5000)
+    caseworkers = _caseworkers_to_tell(case)
+    if recipient_id is not None and recipient_id not in caseworkers:
+        raise InvalidInput(_l("Choose the caseworker as recipient."), field="recipient")
+    message = CaseMessage(case_id=case.id, organisation_id=organisation_id, sender_id=principal.person_id,
+                          recipient_id=recipient_id or case.caseworker_id, body=body)
+    db.session.add(message)
+    db.session.flush()
+    add_event(case, "message_sent", principal.person_id, organisation_id, message_id=message.id)
+    for caseworker_id in ([recipient_id] if recipient_id else caseworkers):
+        post_to_person(caseworker_id, "case_message_received", link=case_link(case), number=case.number,
+                       title=case.title, person=db.session.get(Person, principal.person_id).full_name)
+    return message
+
+
+# --- representatives («tilgang til saken») ----------------------------------------------------
+@transactional
+def add_representative(principal: Principal, case_id: int, organisation_id: int, person_id: int) -> CaseRepresentative:
+    """An administrator gives a member of their organisation access to a case."""
+    case = load_case(principal, case_id)
+    if organisation_id not in case.party_org_ids:
+        raise NotFound()
+    guard_via(principal, "manage_access", case, organisation_id)
+    member = db.session.scalar(sa.select(Membership).where(
+        Membership.person_id == person_id, Membership.organisation_id == organisation_id,
+        Membership.status == MembershipStatus.ACTIVE))
+    if member is None:
+        raise InvalidInput(_l("Only active members of the organisation can be given access."), field="person")
+    representative = CaseRepresentative(case_id=case.id, person_id=person_id, organisation_id=organisation_id,
+                                        added_by_id=principal.person_id)
+    db.session.add(representative)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise Conflict(_l("The person already has access to the case.")) from error
+    post_to_person(person_id, "case_access_granted", organisation_id=organisation_id, link=case_link(case),
+                   number=case.number, title=case.title)
+    record("case.representative_added", actor_id=principal.person_id, organisation_id=organisation_id,
+           subject_person_id=person_id, obj=("case", case.id))
+    return representative
+
+
+@transactional
+def remove_representative(principal: Principal, case_id: int, representative_id: int) -> None:
+    case = load_case(principal, case_id)
+    representative = db.session.get(CaseRepresentative, representative_id)
+    if representative is None or representative.case_id != case.id:
+        raise NotFound()
+    guard_via(principal, "manage_access", case, representative.organisation_id)
+    db.session.delete(representative)
+    record("case.representative_removed", actor_id=principal.person_id,
+           organisation_id=representative.organisation_id, subject_person_id=representative.person_id,
+           obj=("case", case.id))
+
+
+def candidates_for_access(case: Case, organisation_id: int) -> list[Person]:
+    """Active members of the organisation who do not yet represent it in the case."""
+    already = sa.select(CaseRepresentative.person_id).where(CaseRepresentative.case_id == case.id,
+                                                            CaseRepresentative.organisation_id == organisation_id)
+    return list(db.session.scalars(
+        sa.select(Person).join(Membership, Membership.person_id == Person.id).where(
+            Membership.organisation_id == organisation_id, Membership.status == MembershipStatus.ACTIVE,
+            Person.id.not_in(already)).order_by(Person.full_name)))
+
+
+def status_news_for_parties(case: Case) -> None:
+    for organisation_id in case.party_org_ids:
+        post_to_organisation(organisation_id, "case_status_changed", link=case_link(case), number=case.number,
+                             title=case.title, status=str(case.status))
+
+
