@@ -23,7 +23,7 @@ from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
 from tests.support import CsrfClient, DatabaseUnderTest, app_config, make_engine, postgres_url
 
 # Fixtures of the register (the stand-in for data.brreg.no) are shared by several packages' tests.
-pytest_plugins = ["tests.registry.fixtures"]
+pytest_plugins = ["tests.registry.fixtures", "tests.cases.fixtures"]
 
 # The developer's own settings must not leak into the tests.
 for _name in [name for name in os.environ if name.startswith("ORGSVC_") and not name.startswith("ORGSVC_TEST_")]:

@@ -114,9 +114,11 @@ def _represents(principal, case_id, via_org) -> bool:
 def _represents_sql(case_id_column, principal, via_org):
     if via_org is None or principal.person_id is None:
         return sa.false()
-    return sa.exists().where(CaseRepresentative.case_id == case_id_column,
-                             CaseRepresentative.person_id == principal.person_id,
-                             CaseRepresentative.organisation_id == via_org)
+    # An alias of its own, so the subquery never correlates with a query that joins the same table.
+    representative = sa.orm.aliased(CaseRepresentative, name="access_representative")
+    return sa.exists().where(representative.case_id == case_id_column,
+                             representative.person_id == principal.person_id,
+                             representative.organisation_id == via_org)
 
 
 def _open(case) -> bool:

@@ -17,7 +17,7 @@ from orgsvc.errors import AuthenticationRequired, Conflict
 from orgsvc.extensions import db
 from orgsvc.transactions import transactional
 
-TOKEN_PREFIX = "osv_"
+TOKEN_PREFIX = "osv_"  # noqa: S105 - a marker that makes leaked tokens easy to spot, not a secret
 
 
 def client_principal() -> Principal:

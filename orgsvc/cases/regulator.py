@@ -18,6 +18,7 @@ from orgsvc.cases.services import (
     case_link,
     case_number,
     load_case,
+    pending_number,
     status_news_for_parties,
     text,
 )
@@ -132,7 +133,7 @@ def intake(principal: Principal, kind: str, title: str | None, description: str 
         raise InvalidInput(_l("the case needs a submitter: an organisation or a named consumer"), field="submitter")
     if case_kind == CaseKind.MEDIATION and counterparty is None and counterparty_consumer is None:
         raise InvalidInput(_l("a mediation case needs a counterparty"), field="counterparty")
-    case = Case(number=f"tmp-{utcnow().timestamp()}", kind=case_kind, status=CaseStatus.SUBMITTED,
+    case = Case(number=pending_number(), kind=case_kind, status=CaseStatus.SUBMITTED,
                 title=text(title, "title", required=True, maximum=TITLE_MAX),
                 description=text(description, "description", required=False) or "",
                 submitter_org_id=submitter.id if submitter else None, submitter_consumer=submitter_consumer,

@@ -6,6 +6,7 @@ event, audit row and inbox messages.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -128,7 +129,7 @@ def create_case(principal: Principal, organisation_id: int, kind: str, title: st
     if counterparty is not None and counterparty.id == organisation_id:
         raise InvalidInput(_l("The business the case is about cannot be your own organisation."),
                            field="counterparty")
-    case = Case(number=f"tmp-{utcnow().timestamp()}", kind=case_kind, status=CaseStatus.SUBMITTED,
+    case = Case(number=pending_number(), kind=case_kind, status=CaseStatus.SUBMITTED,
                 title=text(title, "title", required=True, maximum=TITLE_MAX),
                 description=text(description, "description", required=True) or "",
                 submitter_org_id=organisation_id, counterparty_org_id=counterparty.id if counterparty else None,
@@ -142,6 +143,11 @@ def create_case(principal: Principal, organisation_id: int, kind: str, title: st
     record("case.created", actor_id=principal.person_id, organisation_id=organisation_id,
            obj=("case", case.id), details={"number": case.number, "kind": str(case_kind)})
     return case
+
+
+def pending_number() -> str:
+    """A unique stand-in until the row has its id (the number is then made from it)."""
+    return f"new-{secrets.token_hex(8)}"
 
 
 def case_number(case: Case) -> str:
@@ -198,7 +204,10 @@ def _caseworkers_to_tell(case: Case) -> list[int]:
 @transactional
 def withdraw(principal: Principal, case_id: int, reason: str | None) -> Case:
     """The submitting side withdraws an open case; of two withdrawals at once, one wins."""
-    case = load_case(principal, case_id, "withdraw")
+    case = load_case(principal, case_id)
+    if case.status not in OPEN_STATUSES:
+        raise Conflict(_l("The case is already withdrawn or closed."))
+    guard(principal, "withdraw", case)
     reason = text(reason, "reason", required=True, maximum=2000, minimum=3)
     now = utcnow()
     result = db.session.execute(

@@ -78,8 +78,15 @@ def max_bytes() -> int:
 
 
 def clean_name(raw: str | None) -> str:
-    """The name to keep as metadata: the last path segment, NFC, at most 260 characters."""
-    name = unicodedata.normalize("NFC", (raw or "").replace("\\", "/").split("/")[-1]).strip()
+    """The name to keep as metadata: NFC, at most 260 characters, and no path in it.
+
+    Browsers send a bare file name; a name with directories in it was made up, and is refused
+    rather than silently shortened.
+    """
+    raw = raw or ""
+    if "/" in raw or "\\" in raw or "\x00" in raw:
+        raise UploadRefused(_l("The file name must not contain a path (/ or \\)."))
+    name = unicodedata.normalize("NFC", raw).strip()
     if not name or name in {".", ".."} or name.startswith("."):
         raise UploadRefused(_l("The file has no usable name. Give it a short, descriptive name."))
     if any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in name):

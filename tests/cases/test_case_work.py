@@ -1,0 +1,322 @@
+"""Creating, withdrawing, «Kontakt oss», access per case, following, and the regulator's work."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from orgsvc.access import load_principal
+from orgsvc.accounts.models import Person
+from orgsvc.audit.models import AuditEvent
+from orgsvc.cases import services
+from orgsvc.cases.models import Case, CaseFollow, CaseKind, CaseMessage, CaseRepresentative, CaseStatus
+from orgsvc.errors import Conflict
+from orgsvc.extensions import db
+from orgsvc.inbox.models import InboxMessage
+from orgsvc.organisations.models import Organisation
+from tests.accounts.helpers import link_in, outbox
+from tests.cases.fixtures import make_case
+from tests.factories import MembershipFactory, OrganisationFactory, PersonFactory, StaffFactory
+from tests.registry.fixtures import import_sample
+from tests.support import login
+
+
+def _case(app, case_id) -> Case:
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        db.session.expunge(case)
+        return case
+
+
+def _inbox(app, person_id=None, organisation_id=None, kind=None):
+    with app.app_context():
+        query = sa.select(InboxMessage)
+        if person_id:
+            query = query.where(InboxMessage.recipient_person_id == person_id)
+        if organisation_id:
+            query = query.where(InboxMessage.recipient_organisation_id == organisation_id)
+        if kind:
+            query = query.where(InboxMessage.kind == kind)
+        return list(db.session.scalars(query))
+
+
+# --- creating ---------------------------------------------------------------------------------
+def test_a_user_creates_a_tip_and_becomes_its_representative(app, client, world):
+    login(client, world.user_a.email)
+    response = client.post("/cases/new", data={"kind": "tip", "title": "Villedende reklame",
+                                               "description": "De lover gratis frakt, men tar betalt."})
+    assert response.status_code == 302
+    with app.app_context():
+        case = db.session.scalar(sa.select(Case))
+        assert (case.kind, case.status, case.submitter_org_id) == (CaseKind.TIP, CaseStatus.SUBMITTED, world.org_a.id)
+        assert re.fullmatch(r"\d{4}-\d{6}", case.number)
+        assert db.session.scalar(sa.select(CaseRepresentative.person_id)) == world.user_a.id
+    assert "Villedende reklame" in client.get("/cases/?tab=tip").get_data(as_text=True)
+
+
+def test_a_mediation_case_against_a_business_from_the_register(app, client, world):
+    import_sample(app)
+    login(client, world.admin_a.email)
+    response = client.post("/cases/new", data={"kind": "mediation", "title": "Reklamasjon på vaskemaskin",
+                                               "description": "Maskinen lekker.", "counterparty": "310 000 019"})
+    assert response.status_code == 302
+    with app.app_context():
+        case = db.session.scalar(sa.select(Case))
+        assert db.session.get(Organisation, case.counterparty_org_id).name == "NORDLYS ELEKTRONIKK AS"
+
+
+@pytest.mark.parametrize(("form", "message"), [
+    ({"kind": "mediation", "title": "x", "description": "y"}, "Velg virksomheten meklingen gjelder."),
+    ({"kind": "mediation", "title": "x", "description": "y", "counterparty": "123"}, "9 sifre"),
+    ({"kind": "tip", "title": "", "description": "y"}, "Dette feltet må fylles ut."),
+    ({"kind": "lawsuit", "title": "x", "description": "y"}, "Not a valid choice"),
+])
+def test_creating_a_case_with_bad_input(app, client, world, form, message):
+    login(client, world.user_a.email)
+    response = client.post("/cases/new", data=form)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page or "Ikke et gyldig valg" in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+def test_pending_users_cannot_create_cases(client, world):
+    login(client, world.pending_user_a.email)
+    assert client.get("/cases/new").status_code == 403
+
+
+# --- withdrawing ------------------------------------------------------------------------------
+def test_withdrawing_needs_a_reason_and_tells_the_caseworker(app, client, world, cases):
+    with app.app_context():
+        db.session.get(Case, cases.a_against_b).caseworker_id = world.caseworker.id
+        db.session.commit()
+    login(client, world.user_a.email)
+    assert client.post(f"/cases/{cases.a_against_b}/withdraw", data={"reason": ""}).status_code == 400
+    response = client.post(f"/cases/{cases.a_against_b}/withdraw", data={"reason": "Vi ble enige selv."})
+    assert response.status_code == 302
+    case = _case(app, cases.a_against_b)
+    assert (case.status, case.withdrawal_reason, case.withdrawn_by_id) == (
+        CaseStatus.WITHDRAWN, "Vi ble enige selv.", world.user_a.id)
+    [told] = _inbox(app, person_id=world.caseworker.id, kind="case_withdrawn")
+    assert told.params["reason"] == "Vi ble enige selv."
+    assert "trukket" in client.get(f"/cases/{cases.a_against_b}").get_data(as_text=True)
+    assert client.post(f"/cases/{cases.a_against_b}/withdraw", data={"reason": "igjen"}).status_code == 403
+
+
+def test_the_counterparty_cannot_withdraw(client, world, cases):
+    login(client, world.admin_b.email)
+    assert client.post(f"/cases/{cases.a_against_b}/withdraw", data={"reason": "Vi vil ikke"}).status_code == 403
+
+
+@pytest.mark.committing
+def test_two_withdrawals_at_once_one_wins(app, world):
+    with app.app_context():
+        organisation = OrganisationFactory()
+        first, second = (MembershipFactory(organisation=organisation, role="administrator") for _ in range(2))
+        case_id = make_case("2026-000777", CaseKind.MEDIATION, organisation.id).id
+        db.session.commit()
+        people = (first.person_id, second.person_id)
+    barrier, results = threading.Barrier(2), []
+
+    def withdraw(person_id):
+        with app.app_context():
+            principal = load_principal(db.session.get(Person, person_id))
+            db.session.commit()  # hold no lock while waiting for the other thread
+            barrier.wait()
+            try:
+                results.append(services.withdraw(principal, case_id, f"grunn fra {person_id}").status)
+            except Conflict as error:
+                results.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=withdraw, args=(person_id,)) for person_id in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(results) == 2, results
+    assert CaseStatus.WITHDRAWN in results and any(isinstance(r, Conflict) for r in results), results
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "case.withdrawn")) == 1
+
+
+# --- «Kontakt oss» ----------------------------------------------------------------------------
+def test_contact_the_caseworker_and_get_the_reply_in_the_inbox(app, world, cases):
+    with app.app_context():
+        db.session.get(Case, cases.a_against_b).caseworker_id = world.caseworker.id
+        db.session.commit()
+    party, caseworker, other_side = app.test_client(), app.test_client(), app.test_client()
+    login(party, world.user_a.email)
+    page = party.get(f"/cases/{cases.a_against_b}/documents").get_data(as_text=True)
+    assert "Kontakt oss" in page and f"Saksbehandler {world.caseworker.name}" in page
+    response = party.post(f"/cases/{cases.a_against_b}/messages",
+                          data={"recipient": str(world.caseworker.id), "body": "Når får vi svar?"})
+    assert response.status_code == 302
+    assert _inbox(app, person_id=world.caseworker.id, kind="case_message_received")
+
+    login(caseworker, world.caseworker.email)
+    docs = caseworker.get(f"/cases/{cases.a_against_b}/documents").get_data(as_text=True)
+    assert "Når får vi svar?" in docs
+    with app.app_context():
+        message_id = db.session.scalar(sa.select(CaseMessage.id))
+    reply = caseworker.post(f"/cases/{cases.a_against_b}/messages/{message_id}/reply",
+                            data={"body": "I løpet av uken."})
+    assert reply.status_code == 302
+    [news] = _inbox(app, person_id=world.user_a.id, kind="case_reply")
+    assert news.link.endswith("/documents")
+    assert "I løpet av uken." in party.get(f"/cases/{cases.a_against_b}/documents").get_data(as_text=True)
+
+    login(other_side, world.admin_b.email)
+    theirs = other_side.get(f"/cases/{cases.a_against_b}/documents").get_data(as_text=True)
+    assert "Når får vi svar?" not in theirs and "I løpet av uken." not in theirs
+
+
+def test_messages_are_possible_until_closed_but_not_after_withdrawal(app, client, world, cases):
+    login(client, world.user_a.email)
+    assert client.post(f"/cases/{cases.a_closed}/messages", data={"body": "Motparten holder ikke avtalen"}
+                       ).status_code == 302
+    client.post(f"/cases/{cases.a_against_b}/withdraw", data={"reason": "Avklart"})
+    assert client.post(f"/cases/{cases.a_against_b}/messages", data={"body": "Hei"}).status_code == 403
+
+
+def test_an_empty_message_is_refused(client, world, cases):
+    login(client, world.user_a.email)
+    response = client.post(f"/cases/{cases.a_against_b}/messages", data={"body": "  "})
+    assert response.status_code == 400
+
+
+# --- access per case --------------------------------------------------------------------------
+def test_an_administrator_gives_and_takes_access_and_it_counts_at_once(app, world, cases):
+    admin, user = app.test_client(), app.test_client()
+    login(admin, world.admin_a.email)
+    login(user, world.user_a.email)
+    assert user.get(f"/cases/{cases.a_tip}").status_code == 404
+    page = admin.get(f"/cases/{cases.a_tip}").get_data(as_text=True)
+    assert "Hvem har tilgang" in page and world.user_a.name in page
+    assert admin.post(f"/cases/{cases.a_tip}/access", data={"person": world.user_a.id}).status_code == 302
+    assert user.get(f"/cases/{cases.a_tip}").status_code == 200
+    assert _inbox(app, person_id=world.user_a.id, kind="case_access_granted")
+    with app.app_context():
+        representative = db.session.scalar(sa.select(CaseRepresentative.id).where(
+            CaseRepresentative.case_id == cases.a_tip, CaseRepresentative.person_id == world.user_a.id))
+    assert admin.post(f"/cases/{cases.a_tip}/access/{representative}/remove").status_code == 302
+    assert user.get(f"/cases/{cases.a_tip}").status_code == 404
+    with app.app_context():
+        actions = list(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action.like("case.rep%"))))
+    assert actions == ["case.representative_added", "case.representative_removed"]
+
+
+def test_only_members_of_the_own_side_can_be_given_access(app, client, world, cases):
+    login(client, world.admin_a.email)
+    assert client.post(f"/cases/{cases.a_tip}/access", data={"person": world.user_b.id}).status_code == 400
+    assert client.post(f"/cases/{cases.a_tip}/access", data={"person": world.pending_user_a.id}).status_code == 400
+
+
+def test_a_user_cannot_manage_access_and_the_other_side_cannot_touch_ours(app, client, world, cases):
+    login(client, world.user_a.email)
+    assert client.post(f"/cases/{cases.a_against_b}/access", data={"person": world.user_a.id}).status_code == 403
+    client.post("/logout")
+    login(client, world.admin_b.email)
+    with app.app_context():
+        ours = db.session.scalar(sa.select(CaseRepresentative.id).where(
+            CaseRepresentative.case_id == cases.a_against_b, CaseRepresentative.organisation_id == world.org_a.id))
+    assert client.post(f"/cases/{cases.a_against_b}/access/{ours}/remove").status_code == 403
+
+
+def test_which_cases_a_user_has(app, client, world, cases):
+    from tests.conftest import membership_of
+
+    with app.app_context():
+        membership_id = membership_of(world.user_a, world.org_a).id
+    login(client, world.admin_a.email)
+    page = client.get(f"/organisation/members/{membership_id}/cases").get_data(as_text=True)
+    assert "2026-900001" in page and "2026-900005" in page and "2026-900002" not in page
+    client.post("/logout")
+    login(client, world.admin_b.email)
+    assert client.get(f"/organisation/members/{membership_id}/cases").status_code == 404
+
+
+# --- following --------------------------------------------------------------------------------
+def test_following_with_the_own_address_needs_no_confirmation(app, client, world, cases):
+    login(client, world.user_a.email)
+    assert client.post(f"/cases/{cases.a_against_b}/follow", data={"email": ""}).status_code == 302
+    with app.app_context():
+        follow = db.session.scalar(sa.select(CaseFollow))
+        assert follow.email == world.user_a.email and follow.confirmed_at is not None
+    client.post(f"/cases/{cases.a_against_b}/unfollow")
+    with app.app_context():
+        assert db.session.scalar(sa.select(CaseFollow)) is None
+
+
+def test_another_address_must_be_confirmed_from_its_mailbox(app, client, world, cases):
+    login(client, world.user_a.email)
+    client.post(f"/cases/{cases.a_against_b}/follow", data={"email": "kundeservice@example.com"})
+    with app.app_context():
+        assert db.session.scalar(sa.select(CaseFollow)).confirmed_at is None
+    [mail] = outbox(app, "follow_confirmation")
+    assert mail.to_address == "kundeservice@example.com"
+    link = link_in(mail)
+    mailbox = app.test_client()  # whoever reads that mailbox; no login needed
+    assert mailbox.get(link).status_code == 200
+    assert mailbox.post(link).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(CaseFollow)).confirmed_at is not None
+    assert mailbox.post(link).status_code == 404
+
+
+def test_following_needs_access_to_the_case(client, world, cases):
+    login(client, world.user_a.email)
+    assert client.post(f"/cases/{cases.a_tip}/follow", data={}).status_code == 404
+
+
+# --- the regulator ----------------------------------------------------------------------------
+def test_caseworkers_filter_all_cases(app, client, world, cases):
+    login(client, world.caseworker.email)
+    everything = client.get("/regulator/cases").get_data(as_text=True)
+    assert all(number in everything for number in ("2026-900001", "2026-900002", "2026-900003"))
+    tips = client.get("/regulator/cases?kind=tip").get_data(as_text=True)
+    assert "2026-900002" in tips and "2026-900001" not in tips
+    closed = client.get("/regulator/cases?status=closed").get_data(as_text=True)
+    assert "2026-900004" in closed and "2026-900001" not in closed
+    with app.app_context():
+        orgnr = db.session.get(Organisation, world.org_b.id).orgnr
+    by_org = client.get(f"/regulator/cases?orgnr={orgnr}").get_data(as_text=True)
+    assert "2026-900001" in by_org and "2026-900002" not in by_org
+
+
+def test_caseworkers_change_status_and_assign(app, client, world, cases):
+    login(client, world.caseworker.email)
+    assert client.post(f"/cases/{cases.a_against_b}/status", data={"status": "in_progress"}).status_code == 302
+    assert _case(app, cases.a_against_b).status == CaseStatus.IN_PROGRESS
+    assert _inbox(app, organisation_id=world.org_a.id, kind="case_status_changed")
+    assert client.post(f"/cases/{cases.a_against_b}/status", data={"status": "closed"}).status_code == 302
+    assert _case(app, cases.a_against_b).closed_at is not None
+    assert client.post(f"/cases/{cases.a_against_b}/assign",
+                       data={"caseworker": str(world.regulator_admin.id)}).status_code == 302
+    assert _case(app, cases.a_against_b).caseworker_id == world.regulator_admin.id
+    assert _inbox(app, person_id=world.regulator_admin.id, kind="case_assigned")
+
+
+def test_a_withdrawn_case_stays_withdrawn(app, client, world, cases):
+    with app.app_context():
+        db.session.get(Case, cases.a_tip).status = CaseStatus.WITHDRAWN
+        db.session.commit()
+    login(client, world.caseworker.email)
+    assert client.post(f"/cases/{cases.a_tip}/status", data={"status": "in_progress"}).status_code == 409
+
+
+def test_parties_cannot_do_the_regulators_work(client, world, cases):
+    login(client, world.admin_a.email)
+    assert client.post(f"/cases/{cases.a_against_b}/status", data={"status": "closed"}).status_code == 403
+    assert client.get("/regulator/cases").status_code == 404
+
+
+def test_staff_and_people_created_by_factories_exist(app):
+    with app.app_context():
+        assert StaffFactory() and PersonFactory()

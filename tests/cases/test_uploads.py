@@ -1,0 +1,202 @@
+"""«Ettersend dokumentasjon»: the accepted types, every refusal with its message, nothing left
+behind by a refusal, and downloads through the case's access check, as attachments."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from orgsvc.cases.models import CaseDocument, CaseEvent
+from orgsvc.extensions import db
+from tests.support import login
+
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 40
+GIF = b"GIF89a" + b"\x01\x00\x01\x00" + b"\x00" * 20
+TIFF = b"II*\x00" + b"\x08\x00\x00\x00" + b"\x00" * 20
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 10
+RTF = b"{\\rtf1\\ansi Hei}"
+XML = "<?xml version='1.0' encoding='utf-8'?><klage><tekst>Blåbær</tekst></klage>".encode()
+TXT = "Kvittering for kjøp av blåbær og tyttebær, 17. mai.\n".encode()
+EML = b"From: kunde@example.com\r\nTo: butikk@example.com\r\nSubject: Klage\r\n\r\nHei\r\n"
+MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 40
+MPEG_VIDEO = b"\x00\x00\x01\xba" + b"\x44" * 40
+HTML = b"<!doctype html><script>alert(1)</script>"
+
+
+def _zip(entries: list[tuple[str, bytes]], first_stored: bool = False) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for index, (name, data) in enumerate(entries):
+            method = zipfile.ZIP_STORED if first_stored and index == 0 else zipfile.ZIP_DEFLATED
+            archive.writestr(zipfile.ZipInfo(name), data, compress_type=method)
+    return buffer.getvalue()
+
+
+DOCX = _zip([("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<w:document/>")])
+XLSX = _zip([("[Content_Types].xml", b"<Types/>"), ("xl/workbook.xml", b"<workbook/>")])
+ODT = _zip([("mimetype", b"application/vnd.oasis.opendocument.text"), ("content.xml", b"<office/>")], True)
+PLAIN_ZIP = _zip([("hello.txt", b"hello")])
+
+
+def post_file(client, case_id: int, name: str, content: bytes):
+    """POST the file as a browser does, with the multipart body built in memory."""
+    fields = {"csrf_token": client.csrf_token(), "file": FileStorage(io.BytesIO(content), filename=name)}
+    boundary, body = encode_multipart(fields)
+    return client.post(f"/cases/{case_id}/documents", data=body, csrf=False,
+                       content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def test_a_windows_path_in_the_name_is_refused(app, client, world, cases):
+    login(client, world.user_a.email)
+    token = client.csrf_token()
+    body = (f'--B\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+            '--B\r\nContent-Disposition: form-data; name="file"; filename="C:\\\\Users\\\\win.ini.txt"\r\n'
+            'Content-Type: text/plain\r\n\r\nhei\r\n--B--\r\n').encode()
+    response = client.post(f"/cases/{cases.a_against_b}/documents", data=body, csrf=False,
+                           content_type="multipart/form-data; boundary=B")
+    assert response.status_code == 400
+    assert "Filnavnet kan ikke inneholde en sti" in response.get_data(as_text=True)
+    assert _stored_files(app) == [] and _documents(app) == 0
+
+
+def upload_pdf(app, person, case_id, kind_ok=True):
+    """Store a PDF for ``case_id`` as ``person`` through the service (test set-up)."""
+    from orgsvc.access import load_principal
+    from orgsvc.accounts.models import Person
+    from orgsvc.cases.services import _record_document
+    from orgsvc.cases.uploads import receive
+
+    with app.test_request_context():
+        stored = receive(io.BytesIO(PDF), "kvittering.pdf")
+        principal = load_principal(db.session.get(Person, person.id))
+        if kind_ok:
+            return _record_document(principal, case_id, stored, None).id
+        from orgsvc.cases.models import CaseDocument as Row
+
+        row = Row(case_id=case_id, original_name="kvittering.pdf", stored_name=stored.stored_name,
+                  content_type="application/pdf", size_bytes=stored.size_bytes, sha256=stored.sha256)
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+
+
+def _stored_files(app) -> list[Path]:
+    directory = Path(app.config["ORGSVC_UPLOAD_DIR"])
+    return sorted(directory.iterdir()) if directory.exists() else []
+
+
+def _documents(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(CaseDocument))
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("kvittering.pdf", PDF), ("bilde.PNG", PNG), ("foto.jpg", JPEG), ("foto.jpeg", JPEG), ("anim.gif", GIF),
+     ("skann.tif", TIFF), ("skann.tiff", TIFF), ("brev.doc", OLE2), ("e-post.msg", OLE2), ("tall.xls", OLE2),
+     ("lyd.mp3", MP3), ("opptak.mpeg", MP3), ("brev.rtf", RTF), ("data.xml", XML), ("notat.txt", TXT),
+     ("e-post.eml", EML), ("avtale.docx", DOCX), ("regnskap.xlsx", XLSX), ("brev.odt", ODT),
+     ("Kjøpsavtale – blåbær (endelig).pdf", PDF)],
+)
+def test_accepted_files_are_stored_and_downloadable(app, client, world, cases, name, content):
+    login(client, world.user_a.email)
+    response = post_file(client, cases.a_against_b, name, content)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    [stored] = _stored_files(app)
+    assert len(stored.name) == 32 and name not in stored.name, "stored under a generated name"
+    assert stored.read_bytes() == content
+    with app.app_context():
+        document = db.session.scalar(sa.select(CaseDocument))
+        assert document.original_name == name and document.size_bytes == len(content)
+        assert db.session.scalar(sa.select(CaseEvent).where(CaseEvent.kind == "document_added"))
+    download = client.get(f"/cases/{cases.a_against_b}/documents/{document.id}")
+    try:
+        assert download.status_code == 200
+        assert download.data == content
+        assert download.headers["Content-Disposition"].startswith("attachment;")
+        assert download.headers["X-Content-Type-Options"] == "nosniff"
+    finally:
+        download.close()
+
+
+REFUSALS = [
+    ("program.exe", b"MZ\x90\x00", "Filer av typen .exe kan ikke legges til"),
+    ("ingen-endelse", PDF, "Filer av typen (ingen) kan ikke legges til"),
+    ("film.mp4", MP4, "Du kan ikke legge til videoer"),
+    ("film.mov", MP4, "Du kan ikke legge til videoer"),
+    ("film.mpeg", MPEG_VIDEO, "Du kan ikke legge til videoer"),
+    ("skjult-video.pdf", MP4, "Du kan ikke legge til videoer"),
+    ("bilde.png", HTML, "Innholdet i filen stemmer ikke med filtypen .png"),
+    ("kvittering.pdf", PNG, "Innholdet i filen stemmer ikke med filtypen .pdf"),
+    ("avtale.docx", PLAIN_ZIP, "Innholdet i filen stemmer ikke med filtypen .docx"),
+    ("avtale.docx", OLE2, "Innholdet i filen stemmer ikke med filtypen .docx"),
+    ("brev.odt", DOCX, "Innholdet i filen stemmer ikke med filtypen .odt"),
+    ("notat.txt", b"\x00\x01\x02binary", "Innholdet i filen stemmer ikke med filtypen .txt"),
+    ("a" * 257 + ".pdf", PDF, "Filnavnet er 261 tegn langt; høyst 260 er tillatt."),
+    ("../../etc/passwd.txt", TXT, "Filnavnet kan ikke inneholde en sti"),
+    (".htaccess.txt", TXT, "Filen har ikke et brukbart navn"),
+    ("tom.pdf", b"", "Filen er tom."),
+    ("kontroll\x07tegn.pdf", PDF, "Filnavnet inneholder tegn som ikke er tillatt."),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), REFUSALS)
+def test_refusals_give_their_message_and_leave_nothing(app, client, world, cases, name, content, message):
+    login(client, world.user_a.email)
+    response = post_file(client, cases.a_against_b, name, content)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert _stored_files(app) == []
+    assert _documents(app) == 0
+
+
+def test_a_file_over_the_size_limit_is_refused_and_not_kept(app, client, world, cases):
+    app.config["ORGSVC_UPLOAD_MAX_MB"] = 1 / 1024  # 1 kB
+    login(client, world.user_a.email)
+    response = post_file(client, cases.a_against_b, "stor.pdf", PDF + b"0" * 2048)
+    assert response.status_code == 400
+    assert "Filen er større enn" in response.get_data(as_text=True)
+    assert _stored_files(app) == [] and _documents(app) == 0
+
+
+def test_a_request_far_over_the_limit_is_413(app, client, world, cases):
+    app.config["ORGSVC_UPLOAD_MAX_MB"] = 1 / 1024
+    login(client, world.user_a.email)
+    response = post_file(client, cases.a_against_b, "enorm.pdf", PDF + b"0" * 3 * 1024 * 1024)
+    assert response.status_code == 413
+    assert _stored_files(app) == [] and _documents(app) == 0
+
+
+def test_other_routes_keep_the_small_request_limit(app, client, world):
+    login(client, world.user_a.email)
+    response = client.post("/account/password", data={"current_password": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize(("persona", "case", "status"),
+                         [("admin_a", "a_closed", 403), ("admin_a", "a_tip", 403), ("user_a", "a_guidance", 403),
+                          ("user_a", "a_tip", 404), ("admin_b", "a_tip", 404), ("admin_b", "a_against_b", 302)])
+def test_uploads_only_in_ongoing_mediation_cases_by_those_who_see_them(app, client, world, cases, persona, case,
+                                                                         status):
+    login(client, getattr(world, persona).email)
+    response = post_file(client, getattr(cases, case), "kvittering.pdf", PDF)
+    assert response.status_code == status
+    if status != 302:
+        assert _stored_files(app) == [] and _documents(app) == 0
+
+
+def test_downloads_of_another_organisations_case_are_404(app, client, world, cases):
+    document_id = upload_pdf(app, world.admin_a, cases.a_tip, kind_ok=False)
+    login(client, world.admin_b.email)
+    assert client.get(f"/cases/{cases.a_tip}/documents/{document_id}").status_code == 404
+    assert client.get(f"/cases/{cases.a_against_b}/documents/{document_id}").status_code == 404, \
+        "a document is only found through its own case"
