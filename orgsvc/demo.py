@@ -17,6 +17,8 @@ from flask.cli import with_appcontext
 
 from orgsvc.accounts.models import Person, email_key
 from orgsvc.accounts.passwords import passwords
+from orgsvc.cases.models import Case, CaseKind, CaseRepresentative, CaseStatus
+from orgsvc.cases.services import add_event, case_number, pending_number
 from orgsvc.db import utcnow
 from orgsvc.extensions import db
 from orgsvc.organisations.models import Organisation, OrganisationStatus
@@ -101,6 +103,47 @@ def _membership(person: Person, spec: DemoPerson) -> None:
                                   decided_at=utcnow() if decided else None))
 
 
+DEMO_CASES = (
+    # kind, title, submitter orgnr or consumer, counterparty orgnr or consumer, status, representatives
+    (CaseKind.MEDIATION, "Reklamasjon på levert varmepumpe", "310000019", "310000035", CaseStatus.IN_PROGRESS,
+     ("kari.hansen@nordlys.example",)),
+    (CaseKind.TIP, "Villedende «gratis frakt»-reklame", "310000019", None, CaseStatus.SUBMITTED, ()),
+    (CaseKind.GUIDANCE, "Spørsmål om angrerett ved netthandel", "310000019", None, CaseStatus.CLOSED,
+     ("kari.hansen@nordlys.example",)),
+    (CaseKind.MEDIATION, "Kunde klager på forsinket levering", "Kari Forbruker", "310000019", CaseStatus.SUBMITTED,
+     ()),
+)
+
+
+def _party(value: str | None) -> dict:
+    if value is None:
+        return {}
+    if value.isdigit():
+        return {"org_id": _organisation(value).id}
+    return {"consumer": value}
+
+
+def _demo_cases() -> None:
+    caseworker_key = email_key(DEMO_PEOPLE[0].email)
+    caseworker = db.session.scalar(sa.select(Person).where(Person.email_key == caseworker_key))
+    for kind, title, submitter, counterparty, status, representatives in DEMO_CASES:
+        if db.session.scalar(sa.select(Case).where(Case.title == title)) is not None:
+            continue
+        who, against = _party(submitter), _party(counterparty)
+        case = Case(number=pending_number(), kind=kind, status=status, title=title,
+                    description="Fiktiv sak til demonstrasjon.", submitter_org_id=who.get("org_id"),
+                    submitter_consumer=who.get("consumer"), counterparty_org_id=against.get("org_id"),
+                    counterparty_consumer=against.get("consumer"), caseworker_id=caseworker.id,
+                    created_via="portal" if "org_id" in who else "api")
+        db.session.add(case)
+        db.session.flush()
+        case.number = case_number(case)
+        add_event(case, "created", None)
+        for email in representatives:
+            person = db.session.scalar(sa.select(Person).where(Person.email_key == email))
+            db.session.add(CaseRepresentative(case_id=case.id, person_id=person.id, organisation_id=who["org_id"]))
+
+
 @transactional
 def load_demo() -> list[tuple[DemoPerson, str]]:
     """Create (or refresh) the demo world; return each demo person with a fresh password."""
@@ -113,6 +156,8 @@ def load_demo() -> list[tuple[DemoPerson, str]]:
         if spec.orgnr:
             _membership(person, spec)
         logins.append((spec, password))
+    db.session.flush()
+    _demo_cases()
     return logins
 
 

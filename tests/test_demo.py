@@ -28,6 +28,8 @@ def test_demo_prints_logins_that_work(app, runner):
     client = app.test_client()
     assert login(client, "ola.nordmann@nordlys.example", logins["ola.nordmann@nordlys.example"]).status_code == 302
     assert "NORDLYS ELEKTRONIKK AS" in client.get("/").get_data(as_text=True)
+    cases = client.get("/cases/?tab=mediation").get_data(as_text=True)
+    assert "Reklamasjon på levert varmepumpe" in cases and "Kunde klager på forsinket levering" in cases
 
 
 def test_running_demo_again_changes_the_passwords_and_duplicates_nothing(app, runner):
