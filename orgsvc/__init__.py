@@ -87,12 +87,13 @@ def _register_blueprints(app: Flask) -> None:
     from orgsvc.extensions import csrf
     from orgsvc.inbox.views import bp as inbox
     from orgsvc.mail.hooks import init_app as init_mail
+    from orgsvc.notify.views import bp as notify
     from orgsvc.organisations.views import bp as organisations
     from orgsvc.portal import frame
     from orgsvc.portal.views import bp as portal
     from orgsvc.roles.views import bp as roles
 
-    for blueprint in (portal, accounts, inbox, organisations, roles, approvals, audit, cases, api):
+    for blueprint in (portal, accounts, inbox, organisations, roles, approvals, audit, cases, api, notify):
         app.register_blueprint(blueprint)
     csrf.exempt(api)  # token-authenticated, no cookies: nothing for a forged request to borrow
     frame.init_app(app)
@@ -106,8 +107,9 @@ def _register_cli(app: Flask) -> None:
     from orgsvc.approvals.cli import approvals_cli
     from orgsvc.demo import demo_command
     from orgsvc.mail.cli import mail_cli
+    from orgsvc.notify.cli import notify_cli
     from orgsvc.registry.cli import registry_cli
     from orgsvc.staff.cli import staff_cli
 
-    for command in (staff_cli, demo_command, mail_cli, registry_cli, approvals_cli, api_cli):
+    for command in (staff_cli, demo_command, mail_cli, registry_cli, approvals_cli, api_cli, notify_cli):
         app.cli.add_command(command)

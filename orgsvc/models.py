@@ -7,6 +7,7 @@ from orgsvc.audit import models as audit_models
 from orgsvc.cases import models as cases_models
 from orgsvc.inbox import models as inbox_models
 from orgsvc.mail import models as mail_models
+from orgsvc.notify import models as notify_models
 from orgsvc.organisations import models as organisations_models
 from orgsvc.registry import models as registry_models
 from orgsvc.roles import models as roles_models
@@ -20,6 +21,7 @@ __all__ = [
     "cases_models",
     "inbox_models",
     "mail_models",
+    "notify_models",
     "organisations_models",
     "registry_models",
     "roles_models",

@@ -6,7 +6,16 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from orgsvc.accounts.passwords import MAX_LENGTH, password_problem
@@ -135,3 +144,8 @@ class LanguageForm(FlaskForm):
         validators=[DataRequired()],
     )
     next = HiddenField()
+
+
+class DigestForm(FlaskForm):
+    wants_digest = BooleanField(_l("Send me an e-mail at most once a day about news in the cases I represent "
+                                   "my organisation in"))

@@ -31,6 +31,8 @@ class Person(UserMixin, db.Model):
     date_of_birth: Mapped[date | None] = mapped_column(sa.Date)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     locale: Mapped[str] = mapped_column(sa.String(5), default="nb")
+    # The daily e-mail of news in the cases the person represents the organisation in.
+    wants_digest: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
     is_active_account: Mapped[bool] = mapped_column("is_active", sa.Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -260,6 +260,11 @@ def set_language(person: Person, locale: str) -> None:
 
 
 @transactional
+def set_digest(person: Person, wanted: bool) -> None:
+    person.wants_digest = wanted
+
+
+@transactional
 def deactivate(person: Person, *, actor_id: int | None, reason: str) -> None:
     """Close an account: it can no longer log in, and every session ends now."""
     person.is_active_account = False

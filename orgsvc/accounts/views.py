@@ -10,6 +10,7 @@ from orgsvc.accounts import services, sessions
 from orgsvc.accounts.forms import (
     ActionForm,
     ChangePasswordForm,
+    DigestForm,
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,
@@ -113,6 +114,7 @@ def _account_page(password_form, status=200):
         "accounts/account.html",
         password_form=password_form,
         sessions_form=ActionForm(formdata=None),
+        digest_form=DigestForm(formdata=None, wants_digest=current_user.wants_digest),
         language_form=LanguageForm(formdata=None, lang=current_language(), next=url_for(".account")),
         login_sessions=sessions.active_sessions(current_user.id),
         current_token_hash=sessions.token_hash(current_user.current_session_token or ""),
@@ -140,6 +142,15 @@ def change_password():
 def end_other_sessions():
     count = services.end_other_sessions(current_user, current_user.current_session_token)
     flash(_("Logged out on %(count)d other devices.", count=count), "success")
+    return redirect(url_for(".account"))
+
+
+@bp.post("/account/digest")
+@login_required
+def change_digest():
+    form = DigestForm()
+    services.set_digest(current_user, bool(form.wants_digest.data))
+    flash(_("Your choice is saved."), "success")
     return redirect(url_for(".account"))
 
 

@@ -18,7 +18,8 @@ from orgsvc.approvals.models import RegisterCheck
 from orgsvc.audit.services import record
 from orgsvc.db import utcnow
 from orgsvc.extensions import db
-from orgsvc.inbox.services import post_to_organisation, post_to_person
+from orgsvc.inbox.services import post_to_organisation
+from orgsvc.notify.notices import tell_person
 from orgsvc.organisations.models import Organisation, OrganisationStatus
 from orgsvc.organisations.services import confirm_from_register
 from orgsvc.registry.check import Eligibility, Outcome, check_representative
@@ -144,8 +145,8 @@ def approve(principal: Principal, membership_id: int) -> Membership:
     names = message_names(membership)
     post_to_organisation(organisation.id, "admin_approved", link="/organisation/members",
                          membership_id=membership.id, **names)
-    post_to_person(membership.person_id, "admin_approved", organisation_id=organisation.id,
-                   membership_id=membership.id, link="/", **names)
+    tell_person(membership.person_id, "admin_approved", organisation_id=organisation.id,
+                membership_id=membership.id, link="/", **names)
     record("approval.approved", actor_id=principal.person_id, organisation_id=organisation.id,
            subject_person_id=membership.person_id, obj=("membership", membership.id))
     return membership
@@ -160,8 +161,8 @@ def reject(principal: Principal, membership_id: int, reason: str | None) -> Memb
     decide_pending(membership, MembershipStatus.REJECTED, principal.person_id, reason)
     names = message_names(membership)
     post_to_organisation(organisation.id, "admin_rejected", membership_id=membership.id, reason=reason, **names)
-    post_to_person(membership.person_id, "admin_rejected", organisation_id=organisation.id,
-                   membership_id=membership.id, reason=reason, **names)
+    tell_person(membership.person_id, "admin_rejected", organisation_id=organisation.id,
+                membership_id=membership.id, reason=reason, **names)
     notify_open_again(organisation)
     record("approval.rejected", actor_id=principal.person_id, organisation_id=organisation.id,
            subject_person_id=membership.person_id, obj=("membership", membership.id), reason=reason)

@@ -85,13 +85,18 @@ TEXTS: dict[str, MessageText] = {
 }
 
 
+def render_kind(kind: str, params: dict | None) -> MessageText:
+    """Subject and body of a message of ``kind`` in the current language."""
+    text = TEXTS.get(kind)
+    params = {key: value for key, value in (params or {}).items() if isinstance(value, str | int)}
+    if text is None:
+        return MessageText(kind, "")
+    return MessageText(_format(text.subject, params), _format(text.body, params))
+
+
 def render(message: InboxMessage) -> MessageText:
     """Subject and body of ``message`` in the current language."""
-    text = TEXTS.get(message.kind)
-    params = {key: value for key, value in (message.params or {}).items() if isinstance(value, str | int)}
-    if text is None:
-        return MessageText(message.kind, "")
-    return MessageText(_format(text.subject, params), _format(text.body, params))
+    return render_kind(message.kind, message.params)
 
 
 def _format(lazy_text, params: dict) -> str:

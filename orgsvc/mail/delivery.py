@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import smtplib
+import ssl
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -61,8 +64,40 @@ class FileBackend:
         (self.directory / f"{name}.eml").write_bytes(bytes(message))
 
 
+class SmtpBackend:
+    """Delivery over SMTP: ``smtp://[user:password@]host[:port][?starttls=true]`` or ``smtps://``
+    (TLS from the start). Certificates are verified (against ``ORGSVC_SMTP_CA_FILE`` if given)."""
+
+    def __init__(self, url: str, timeout: float = 20.0, ca_file: str | None = None):
+        parts = urlsplit(url)
+        if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+            raise ValueError("ORGSVC_SMTP_URL must look like smtp://user:password@host:587?starttls=true")
+        self.implicit_tls = parts.scheme == "smtps"
+        self.host, self.port = parts.hostname, parts.port or (465 if self.implicit_tls else 25)
+        self.username, self.password = unquote(parts.username or ""), unquote(parts.password or "")
+        query = parse_qs(parts.query)
+        self.starttls = query.get("starttls", ["false"])[0].lower() in {"1", "true", "yes"}
+        self.timeout = timeout
+        self.context = ssl.create_default_context(cafile=ca_file)
+
+    def send(self, message: EmailMessage) -> None:
+        if self.implicit_tls:
+            client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.context)
+        else:
+            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        with client:
+            if self.starttls:
+                client.starttls(context=self.context)
+            if self.username:
+                client.login(self.username, self.password)
+            client.send_message(message)
+
+
 def backend_for(app):
-    """The delivery backend chosen by ``ORGSVC_MAIL_BACKEND``."""
+    """SMTP when ``ORGSVC_SMTP_URL`` is set; otherwise .eml files in the instance folder (or the log)."""
+    if app.config.get("ORGSVC_SMTP_URL"):
+        return SmtpBackend(app.config["ORGSVC_SMTP_URL"], app.config["ORGSVC_SMTP_TIMEOUT"],
+                           app.config.get("ORGSVC_SMTP_CA_FILE"))
     name = app.config["ORGSVC_MAIL_BACKEND"]
     if name == "log":
         return LogBackend()

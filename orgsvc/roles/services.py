@@ -21,7 +21,8 @@ from orgsvc.audit.services import record
 from orgsvc.db import utcnow
 from orgsvc.errors import Conflict, InvalidInput, NotFound
 from orgsvc.extensions import db
-from orgsvc.inbox.services import post_to_organisation, post_to_person
+from orgsvc.inbox.services import post_to_person
+from orgsvc.notify.notices import tell_administrators, tell_person
 from orgsvc.organisations.models import Organisation
 from orgsvc.roles.models import LIVE_STATUSES, MemberRole, Membership, MembershipStatus
 from orgsvc.transactions import transactional
@@ -166,8 +167,8 @@ def _join(person_id: int, organisation_id: int, note: str | None) -> Membership:
         record("membership.requested_administrator", actor_id=person_id, organisation_id=organisation_id,
                subject_person_id=person_id, obj=("membership", membership.id), reason=note)
     else:
-        post_to_organisation(organisation_id, "join_requested", link=MEMBERS_LINK, membership_id=membership.id,
-                             **message_names(membership))
+        tell_administrators(organisation_id, "join_requested", link=MEMBERS_LINK, membership_id=membership.id,
+                            **message_names(membership))
         record("membership.requested", actor_id=person_id, organisation_id=organisation_id,
                subject_person_id=person_id, obj=("membership", membership.id), reason=note)
     return membership
@@ -199,8 +200,8 @@ def request_membership(principal: Principal, organisation: Organisation, note: s
 def approve_user(principal: Principal, membership_id: int) -> Membership:
     membership = locked_membership(principal, membership_id, "decide")
     decide_pending(membership, MembershipStatus.ACTIVE, principal.person_id, None)
-    post_to_person(membership.person_id, "join_approved", organisation_id=membership.organisation_id,
-                   membership_id=membership.id, link="/", **message_names(membership, principal.person_id))
+    tell_person(membership.person_id, "join_approved", organisation_id=membership.organisation_id,
+                membership_id=membership.id, link="/", **message_names(membership, principal.person_id))
     record("membership.approved", actor_id=principal.person_id, organisation_id=membership.organisation_id,
            subject_person_id=membership.person_id, obj=("membership", membership.id))
     return membership
@@ -211,8 +212,8 @@ def reject_user(principal: Principal, membership_id: int, reason: str | None) ->
     reason = clean_reason(reason, required=True)
     membership = locked_membership(principal, membership_id, "decide")
     decide_pending(membership, MembershipStatus.REJECTED, principal.person_id, reason)
-    post_to_person(membership.person_id, "join_rejected", organisation_id=membership.organisation_id,
-                   membership_id=membership.id, reason=reason, **message_names(membership, principal.person_id))
+    tell_person(membership.person_id, "join_rejected", organisation_id=membership.organisation_id,
+                membership_id=membership.id, reason=reason, **message_names(membership, principal.person_id))
     record("membership.rejected", actor_id=principal.person_id, organisation_id=membership.organisation_id,
            subject_person_id=membership.person_id, obj=("membership", membership.id), reason=reason)
     return membership

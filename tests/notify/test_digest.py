@@ -1,0 +1,136 @@
+"""The daily digest: at most once a day per address, only what the recipient may see, confirmed
+follow addresses only, and a working unsubscribe."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from orgsvc.cases.models import Case, CaseEvent, CaseFollow, CaseRepresentative
+from orgsvc.cases.services import add_event
+from orgsvc.db import utcnow
+from orgsvc.extensions import db
+from orgsvc.mail.models import OutboundEmail
+from orgsvc.notify.digest import run_digest
+from tests.conftest import membership_of
+
+MONDAY = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # 07:00 in Oslo
+
+
+def _digests():
+    return list(db.session.scalars(sa.select(OutboundEmail).where(OutboundEmail.kind == "digest")
+                                   .order_by(OutboundEmail.id)))
+
+
+def _event(case_id, kind="document_added", organisation_id=None, at=None, **details):
+    case = db.session.get(Case, case_id)
+    add_event(case, kind, None, organisation_id, **details)
+    db.session.flush()
+    if at is not None:
+        db.session.execute(sa.update(CaseEvent).where(CaseEvent.id == sa.select(sa.func.max(CaseEvent.id))
+                                                      .scalar_subquery()).values(occurred_at=at))
+    db.session.commit()
+
+
+@pytest.fixture
+def news(app_ctx, world, cases):
+    _event(cases.a_against_b, name="kvittering.pdf", at=MONDAY - timedelta(hours=3))
+    return cases
+
+
+def test_representatives_get_one_digest_with_the_news(world, news):
+    report = run_digest(MONDAY)
+    recipients = sorted(mail.to_address for mail in _digests())
+    assert world.user_a.email in recipients and world.admin_a.email in recipients
+    assert world.user_b.email not in recipients, "B's user does not represent B in that case"
+    mail = next(m for m in _digests() if m.to_address == world.user_a.email)
+    assert "2026-900001" in mail.body_text and "Dokument lagt til: kvittering.pdf" in mail.body_text
+    assert "/cases/" in mail.body_text
+    assert mail.extra_headers["List-Unsubscribe"].startswith("<http://localhost/notifications/unsubscribe/")
+    assert mail.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert report.sent == len(_digests())
+
+
+def test_twice_the_same_day_sends_nothing_new_and_later_news_waits_for_tomorrow(world, news):
+    run_digest(MONDAY)
+    first = len(_digests())
+    _event(news.a_against_b, name="tillegg.pdf", at=MONDAY + timedelta(hours=2))
+    second = run_digest(MONDAY + timedelta(hours=3))
+    assert len(_digests()) == first and second.sent == 0 and second.skipped_today > 0
+    run_digest(MONDAY + timedelta(days=1))
+    tomorrow = [m for m in _digests() if m.to_address == world.user_a.email]
+    assert len(tomorrow) == 2
+    assert "tillegg.pdf" in tomorrow[1].body_text and "kvittering.pdf" not in tomorrow[1].body_text
+
+
+def test_nothing_new_means_no_mail(world, app_ctx, cases):
+    db.session.execute(sa.update(CaseEvent).values(occurred_at=MONDAY - timedelta(days=3)))
+    db.session.commit()
+    assert run_digest(MONDAY).sent == 0 and _digests() == []
+
+
+def test_a_removed_user_stops_getting_the_news(world, news):
+    db.session.execute(sa.delete(CaseRepresentative).where(CaseRepresentative.person_id == world.user_a.id))
+    db.session.commit()
+    run_digest(MONDAY)
+    assert world.user_a.email not in {m.to_address for m in _digests()}
+
+
+def test_a_member_removed_from_the_organisation_stops_getting_the_news(world, news):
+    membership_of(world.user_a, world.org_a).status = "removed"
+    db.session.commit()
+    run_digest(MONDAY)
+    assert world.user_a.email not in {m.to_address for m in _digests()}
+
+
+def test_one_sides_messages_never_reach_the_other_side(world, app_ctx, cases):
+    db.session.execute(sa.update(CaseEvent).values(occurred_at=MONDAY - timedelta(days=3)))
+    db.session.add(CaseFollow(case_id=cases.a_against_b, person_id=world.admin_b.id, email=world.admin_b.email,
+                              confirmed_at=utcnow()))
+    db.session.commit()
+    _event(cases.a_against_b, "message_sent", organisation_id=world.org_a.id, at=MONDAY - timedelta(hours=1))
+    run_digest(MONDAY)
+    recipients = {m.to_address for m in _digests()}
+    assert world.user_a.email in recipients
+    assert world.admin_b.email not in recipients
+
+
+def test_unconfirmed_follow_addresses_get_nothing(world, news):
+    db.session.add(CaseFollow(case_id=news.a_against_b, person_id=world.admin_a.id, email="avdeling@example.com",
+                              token_hash="x" * 64))
+    db.session.commit()
+    run_digest(MONDAY)
+    assert "avdeling@example.com" not in {m.to_address for m in _digests()}
+
+
+def test_a_confirmed_follow_address_gets_the_followers_news(world, news):
+    db.session.add(CaseFollow(case_id=news.a_against_b, person_id=world.admin_b.id, email="avdeling@example.com",
+                              confirmed_at=utcnow()))
+    db.session.commit()
+    run_digest(MONDAY)
+    assert "avdeling@example.com" in {m.to_address for m in _digests()}
+
+
+def test_one_click_unsubscribe(app, world, cases):
+    from orgsvc.accounts.models import Person
+
+    with app.app_context():
+        _event(cases.a_against_b, name="kvittering.pdf", at=MONDAY - timedelta(hours=3))
+        run_digest(MONDAY)
+        mail = next(m for m in _digests() if m.to_address == world.user_a.email)
+        path = mail.extra_headers["List-Unsubscribe"].strip("<>").replace("http://localhost", "")
+    client = app.test_client()
+    assert client.get(path).status_code == 200
+    assert client.post(path, data={"List-Unsubscribe": "One-Click"}, csrf=False).status_code == 200
+    with app.app_context():
+        assert db.session.get(Person, world.user_a.id).wants_digest is False
+        _event(cases.a_against_b, name="ny.pdf", at=MONDAY + timedelta(days=1))
+        run_digest(MONDAY + timedelta(days=1, hours=1))
+        assert len([m for m in _digests() if m.to_address == world.user_a.email]) == 1
+
+
+def test_the_command_runs_the_digest(world, news, runner):
+    output = runner.invoke(args=["notify", "digest"]).output
+    assert "digests sent:" in output
