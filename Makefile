@@ -18,8 +18,16 @@ PYTEST_ARGS ?=
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-.stamp-test: .stamp-install pyproject.toml
+.stamp-test: .stamp-install .stamp-system pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Debian packages the tests need: Chromium for the browser journeys (Playwright's own browser
+# download does not work here, so Playwright drives Debian's).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+.stamp-system:
+	command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
 	touch $@
 
 # Compile the message catalogues from their .po sources (the editable install does it too;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -9,6 +10,7 @@ from wtforms import EmailField, SelectChoice, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, Optional
 
 from orgsvc.cases.services import TEXT_MAX, TITLE_MAX
+from orgsvc.cases.uploads import ALLOWED_EXTENSIONS
 
 KIND_LABELS = {"mediation": _l("mediation case"), "tip": _l("tip"), "guidance": _l("guidance")}
 STATUS_LABELS = {"submitted": _l("submitted"), "in_progress": _l("being processed"), "closed": _l("closed"),
@@ -28,9 +30,13 @@ class CaseForm(FlaskForm):
 
 
 class UploadForm(FlaskForm):
-    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file."))],
-                     description=_l("Allowed types: %(types)s. At most %(max)s MB and 260 characters in the name. "
-                                    "No videos.", types=".doc … .xml", max="100"))
+    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.file.description = _l("Allowed types: %(types)s. At most %(max)s MB and 260 characters in the name. "
+                                   "No videos.", types=", ".join(ALLOWED_EXTENSIONS),
+                                   max=f"{current_app.config['ORGSVC_UPLOAD_MAX_MB']:g}")
 
 
 class MessageForm(FlaskForm):
