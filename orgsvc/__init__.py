@@ -67,7 +67,8 @@ def _register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     auth.init_app(app)
     app.extensions["orgsvc.passwords"] = Passwords(**app.config["ORGSVC_ARGON2"])
-    app.extensions["orgsvc.throttle"] = Throttle(app.config["ORGSVC_REDIS_URL"] or "memory://")
+    app.extensions["orgsvc.throttle"] = Throttle(
+        app.config["ORGSVC_REDIS_URL"] or "memory://", app.config["ORGSVC_REDIS_PREFIX"])
     registry_service.init_app(app)
 
 

@@ -61,6 +61,7 @@ SETTINGS = (
     Setting("ORGSVC_TRUSTED_HOSTS", "TRUSTED_HOSTS", _list),
     Setting("ORGSVC_PROXY_HOPS", "ORGSVC_PROXY_HOPS", int),
     Setting("ORGSVC_REDIS_URL", "ORGSVC_REDIS_URL"),
+    Setting("ORGSVC_REDIS_PREFIX", "ORGSVC_REDIS_PREFIX"),
     Setting("ORGSVC_SESSION_HOURS", "ORGSVC_SESSION_HOURS", float),
     Setting("ORGSVC_SESSION_IDLE_MINUTES", "ORGSVC_SESSION_IDLE_MINUTES", float),
     Setting("ORGSVC_LOG_LEVEL", "ORGSVC_LOG_LEVEL"),
@@ -94,6 +95,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "ORGSVC_BASE_URL": "http://127.0.0.1:5000",
         "ORGSVC_PROXY_HOPS": 0,
         "ORGSVC_REDIS_URL": None,
+        # Keeps counters apart when several deployments (staging, production) share one Redis.
+        "ORGSVC_REDIS_PREFIX": "orgsvc",
         "ORGSVC_SESSION_HOURS": 12.0,
         "ORGSVC_SESSION_IDLE_MINUTES": 120.0,
         "ORGSVC_LOG_LEVEL": "INFO",

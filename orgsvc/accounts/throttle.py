@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 
 
 class Throttle:
-    def __init__(self, storage_uri: str):
-        self.storage = storage_from_string(storage_uri)
+    def __init__(self, storage_uri: str, key_prefix: str = "orgsvc"):
+        options = {"key_prefix": key_prefix} if storage_uri.startswith(("redis", "rediss")) else {}
+        self.storage = storage_from_string(storage_uri, **options)
         self.limiter = MovingWindowRateLimiter(self.storage)
 
     def retry_after(self, rule: str, *keys: str) -> int | None:
