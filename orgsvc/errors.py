@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from orgsvc.extensions import db, login_manager
@@ -130,6 +131,20 @@ def register_error_handlers(app: Flask) -> None:
         message = _http_message(status)
         allow = dict(error.get_headers()).get("Allow") if status == 405 else None
         return error_response(status, message, f"http_{status}", {"Allow": allow} if allow else None)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def handle_database_unavailable(error: Exception):
+        # A restarting or locked database is a pause, not a crash: the transaction is rolled back,
+        # the client is told to retry, and the next request gets a fresh connection (pool_pre_ping).
+        log.error("database unavailable on %s %s: %s", request.method, request.path, error)
+        try:
+            db.session.rollback()
+        except Exception:
+            log.exception("could not roll back after losing the database")
+        # The page is drawn without the database: as for a visitor, not from the session's person.
+        g._login_user = login_manager.anonymous_user()
+        return error_response(503, _http_message(503), "unavailable", {"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def handle_crash(error: Exception):
