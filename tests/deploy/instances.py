@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from contextlib import contextmanager
-from pathlib import Path
 
 import flask_migrate
 import requests
 import sqlalchemy as sa
 
+from bench.service import Server, service_env, start
 from orgsvc import create_app
 from orgsvc.extensions import db
-from tests.notify.smtp_server import free_port
 from tests.support import FAST_ARGON2, app_config, make_engine, postgres_url
-
-ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 
 @contextmanager
@@ -52,50 +43,14 @@ def fresh_database(backend: str, tmp_path):
             admin.dispose()
 
 
-class Instance:
+def start_instance(url: str, secret: str, tmp_path, *, workers: int = 2, redis_url: str | None = None,
+                   redis_prefix: str = "orgsvc") -> Server:
     """``gunicorn wsgi:app`` on its own port, configured from the environment like production."""
-
-    def __init__(self, url: str, secret: str, tmp_path, workers: int = 2, redis_url: str | None = None,
-                 redis_prefix: str = "orgsvc"):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {key: value for key, value in os.environ.items() if not key.startswith("ORGSVC_")}
-        env.update(ORGSVC_ENV="development", ORGSVC_DATABASE_URL=url, ORGSVC_SECRET_KEY=secret,
-                   ORGSVC_INSTANCE_PATH=str(tmp_path / f"instance-{self.port}"), ORGSVC_MAIL_DELIVER_INLINE="false",
-                   ORGSVC_BASE_URL=self.base)
-        if redis_url:
-            env.update(ORGSVC_REDIS_URL=redis_url, ORGSVC_REDIS_PREFIX=redis_prefix)
-        self.log = (tmp_path / f"gunicorn-{self.port}.log").open("w")
-        command = [str(GUNICORN), "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
-                   "--graceful-timeout", "2", "--no-control-socket", "wsgi:app"]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
-
-    def wait_ready(self, timeout: float = 30) -> Instance:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.base}/healthz", timeout=5).status_code == 200:
-                    return self
-            except (requests.ConnectionError, requests.Timeout):
-                pass
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.2)
-        raise AssertionError(f"gunicorn on {self.port} did not start: {Path(self.log.name).read_text()[-2000:]}")
-
-    def workers(self) -> list[int]:
-        output = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
-        return [int(pid) for pid in output.split()]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-        self.log.close()
+    settings = {"ORGSVC_SECRET_KEY": secret}
+    if redis_url:
+        settings.update(ORGSVC_REDIS_URL=redis_url, ORGSVC_REDIS_PREFIX=redis_prefix)
+    port_folder = tmp_path / f"instance-{secrets.token_hex(4)}"
+    return start("instance", service_env(url, port_folder, **settings), workers=workers, log_dir=tmp_path)
 
 
 class Browser:
@@ -125,4 +80,4 @@ def new_secret() -> str:
     return secrets.token_hex(32)
 
 
-__all__ = ["FAST_ARGON2", "Browser", "Instance", "fresh_database", "new_secret"]
+__all__ = ["FAST_ARGON2", "Browser", "fresh_database", "new_secret", "start_instance"]

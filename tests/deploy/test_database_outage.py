@@ -9,12 +9,12 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
+from bench.faults import CuttableProxy
 from orgsvc import create_app
 from orgsvc.accounts.models import Person
 from orgsvc.api.auth import create_client
 from orgsvc.extensions import db
 from tests.deploy.instances import fresh_database
-from tests.deploy.proxy import CuttableProxy
 from tests.factories import PersonFactory
 from tests.support import CsrfClient, app_config, login
 

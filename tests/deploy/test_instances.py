@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from orgsvc.extensions import db
 from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
-from tests.deploy.instances import Browser, Instance, fresh_database, new_secret
+from tests.deploy.instances import Browser, fresh_database, new_secret, start_instance
 from tests.factories import MembershipFactory, OrganisationFactory, PersonFactory
 from tests.support import DEFAULT_PASSWORD
 
@@ -38,10 +38,10 @@ def two_instances(request, tmp_path):
             people = {"admin": admin.person.email, "user": user.person.email, "other": other.person.email,
                       "outsider": outsider.email, "user_membership": user.id, "other_membership": other.id}
         secret = new_secret()
-        instances = [Instance(url, secret, tmp_path, redis_url=REDIS_URL, redis_prefix=prefix) for _ in range(2)]
+        instances = [start_instance(url, secret, tmp_path, redis_url=REDIS_URL, redis_prefix=prefix) for _ in range(2)]
         try:
             for instance in instances:
-                instance.wait_ready()
+                instance.wait_ready(timeout=30)
             yield seed_app, instances, people
         finally:
             for instance in instances:

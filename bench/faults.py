@@ -1,11 +1,17 @@
-"""A TCP proxy in front of the database that a test can cut and restore: a network outage or a
-database restart, without touching the PostgreSQL server other tests share."""
+"""Faults to inject into a running service: a database connection that can be cut and restored
+(a network outage or a database restart, without touching a PostgreSQL server others share), a real
+PostgreSQL restart, and a killed gunicorn worker."""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import socket
+import subprocess
 import threading
+import time
+from pathlib import Path
 
 
 class CuttableProxy:
@@ -44,7 +50,11 @@ class CuttableProxy:
             if not self.open.is_set():
                 _shut(client)
                 continue
-            server = socket.create_connection(self.target)
+            try:
+                server = socket.create_connection(self.target)
+            except OSError:
+                _shut(client)
+                continue
             with self.lock:
                 self.connections.update((client, server))
             for source, sink in ((client, server), (server, client)):
@@ -65,3 +75,28 @@ def _shut(connection: socket.socket) -> None:
     with contextlib.suppress(OSError):
         connection.shutdown(socket.SHUT_RDWR)
     connection.close()
+
+
+def restart_postgresql() -> None:
+    """Restart the local PostgreSQL cluster (as the machine's own tooling does; needs root)."""
+    version = sorted(Path("/etc/postgresql").iterdir())[-1].name
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True,
+                   capture_output=True, timeout=120)
+
+
+def gunicorn_workers(master_pid: int) -> list[int]:
+    output = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True).stdout
+    return [int(pid) for pid in output.split()]
+
+
+def kill_a_worker(master_pid: int, expected: int, timeout: float = 30) -> int:
+    """SIGKILL one worker (whatever it is doing) and wait until the master has replaced it."""
+    victim = gunicorn_workers(master_pid)[0]
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        workers = gunicorn_workers(master_pid)
+        if len(workers) >= expected and victim not in workers:
+            return victim
+        time.sleep(0.1)
+    raise RuntimeError(f"gunicorn {master_pid} did not replace worker {victim}")
