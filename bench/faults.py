@@ -13,6 +13,8 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
+
 
 class CuttableProxy:
     """Forwards 127.0.0.1:<port> to ``target``; ``cut()`` drops every connection and refuses new ones."""
@@ -89,14 +91,25 @@ def gunicorn_workers(master_pid: int) -> list[int]:
     return [int(pid) for pid in output.split()]
 
 
-def kill_a_worker(master_pid: int, expected: int, timeout: float = 30) -> int:
-    """SIGKILL one worker (whatever it is doing) and wait until the master has replaced it."""
-    victim = gunicorn_workers(master_pid)[0]
-    os.kill(victim, signal.SIGKILL)
+def wait_for_workers(master_pid: int, expected: int, gone: int | None = None, timeout: float = 30) -> None:
+    """Until the master runs ``expected`` workers again, none of them ``gone`` (it replaces a killed one)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         workers = gunicorn_workers(master_pid)
-        if len(workers) >= expected and victim not in workers:
-            return victim
+        if len(workers) >= expected and gone not in workers:
+            return
         time.sleep(0.1)
-    raise RuntimeError(f"gunicorn {master_pid} did not replace worker {victim}")
+    raise RuntimeError(f"gunicorn {master_pid} did not get back to {expected} workers")
+
+
+def kill_worker_serving(master_pid: int, client_port: int, timeout: float = 10) -> int:
+    """SIGKILL the worker holding the connection from ``client_port``: a kill mid-request, for certain."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pid in gunicorn_workers(master_pid):
+            with contextlib.suppress(psutil.Error):
+                if any(c.raddr and c.raddr.port == client_port for c in psutil.Process(pid).net_connections("tcp")):
+                    os.kill(pid, signal.SIGKILL)
+                    return pid
+        time.sleep(0.05)
+    raise RuntimeError(f"no worker of {master_pid} took the connection from port {client_port}")
