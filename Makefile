@@ -48,6 +48,14 @@ run: .stamp-install catalogues
 test: .stamp-test catalogues
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
+# Every benchmark at the issues' sizes (about an hour), written into bench/RESULTS.md;
+# bench-smoke runs them tiny, as CI does, and only prints.
+bench: .stamp-test
+	$(BIN)/python -m bench.run --size full
+
+bench-smoke: .stamp-test
+	$(BIN)/python -m bench.run --size smoke
+
 lint: .stamp-test
 	$(BIN)/ruff check .
 

@@ -111,14 +111,22 @@ def _represents(principal, case_id, via_org) -> bool:
     )
 
 
+# An alias of its own, so the subquery never correlates with a query that joins the same table.
+# A table alias made once: building an ORM alias per query cost more than all the rest of a list's
+# access condition.
+_REPRESENTATIVE = CaseRepresentative.__table__.alias("access_representative")
+
+
 def _represents_sql(case_id_column, principal, via_org):
     if via_org is None or principal.person_id is None:
         return sa.false()
-    # An alias of its own, so the subquery never correlates with a query that joins the same table.
-    representative = sa.orm.aliased(CaseRepresentative, name="access_representative")
-    return sa.exists().where(representative.case_id == case_id_column,
-                             representative.person_id == principal.person_id,
-                             representative.organisation_id == via_org)
+    # "IN (the person's cases)" rather than a correlated EXISTS: both mean the same, but this form
+    # lets SQLite start from the person's few representations (an index) instead of testing every
+    # case of the organisation; PostgreSQL plans the two alike (a semi-join).
+    return case_id_column.in_(
+        sa.select(_REPRESENTATIVE.c.case_id).where(_REPRESENTATIVE.c.person_id == principal.person_id,
+                                                   _REPRESENTATIVE.c.organisation_id == via_org)
+    )
 
 
 def _open(case) -> bool:

@@ -43,6 +43,7 @@ class Policy:
         self.enforcer.add_function("holds", self._holds)
         self._validate()
         self._grants = self._index()
+        self._deciders = self._split(directory / "model.conf")
 
     def _holds(self, resource: str, condition: str, context: Context) -> bool:
         rule = self.registry.by_name[resource].conditions[condition]
@@ -71,9 +72,32 @@ class Policy:
                     conditions.append(condition)
         return {key: tuple(value) for key, value in grants.items()}
 
+    def _split(self, model: Path) -> dict[tuple[str, str], casbin.SyncedEnforcer]:
+        """One enforcer per (resource, action), with the same model, that pair's rules and every
+        inheritance rule.
+
+        Casbin evaluates the matcher once per rule it holds; asked about a case, the whole rule set
+        spends most of a decision on rules for other resources and actions. Each enforcer here holds
+        only the rules that could match, so the decision is the same, several times faster.
+        """
+        inheritance = self.enforcer.get_grouping_policy()
+        by_pair: dict[tuple[str, str], list[list[str]]] = {}
+        for rule in self.enforcer.get_policy():
+            by_pair.setdefault((rule[1], rule[2]), []).append(rule)
+        deciders = {}
+        for pair, rules in by_pair.items():
+            decider = casbin.SyncedEnforcer(str(model))
+            decider.add_function("holds", self._holds)
+            decider.add_policies(rules)
+            if inheritance:
+                decider.add_grouping_policies(inheritance)
+            deciders[pair] = decider
+        return deciders
+
     def allows(self, persona: str, resource: str, action: str, context: Context) -> bool:
         """Casbin's decision for one persona on one object."""
-        return self.enforcer.enforce(persona, resource, action, context)
+        decider = self._deciders.get((resource, action))
+        return decider is not None and decider.enforce(persona, resource, action, context)
 
     def conditions(self, persona: str, resource: str, action: str) -> tuple[str, ...]:
         """The conditions under which ``persona`` may do ``action`` to ``resource`` (empty: never)."""

@@ -1,0 +1,103 @@
+"""The benchmarks run end to end at their smoke size (`make bench-smoke`): every part produces numbers.
+
+These are not timed tests: no number is compared with a target here. The in-process parts run on
+SQLite, and on PostgreSQL too when ORGSVC_TEST_POSTGRES_URL is set; the gunicorn throughput part runs
+on PostgreSQL when it is set, else on SQLite. The run works under names of its own and removes its
+databases; its gunicorn servers must be gone afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bench.common import OUT_DIR, RESULTS
+from tests.support import make_engine, postgres_url
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES = bool(os.environ.get("ORGSVC_TEST_POSTGRES_URL"))
+TIMEOUT = 300
+
+
+def run_smoke(tmp_path: Path) -> tuple[dict, int]:
+    backends = "sqlite,postgresql" if POSTGRES else "sqlite"
+    command = [sys.executable, "-m", "bench.run", "--size", "smoke", "--backends", backends,
+               "--throughput-backend", "postgresql" if POSTGRES else "sqlite", "--json", str(tmp_path / "smoke.json")]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        output, _ = process.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGTERM)  # the run stops its gunicorn servers and drops its schemas
+        output, _ = process.communicate(timeout=60)
+        pytest.fail(f"the smoke benchmark took over {TIMEOUT} s:\n{output[-5000:]}")
+    assert process.returncode == 0, output[-5000:]
+    return json.loads((tmp_path / "smoke.json").read_text()), process.pid
+
+
+def numbers(stats: dict, runs: int) -> None:
+    assert stats["n"] == runs
+    assert 0 < stats["p50_ms"] <= stats["p99_ms"] <= stats["max_ms"]
+
+
+def test_the_benchmarks_run_at_smoke_size(tmp_path):
+    results_before = RESULTS.read_bytes() if RESULTS.exists() else None
+
+    data, pid = run_smoke(tmp_path)
+
+    from bench.cases_bench import PLANS
+
+    plan = PLANS["smoke"]
+    assert "| sqlite |" in data["register"]
+    assert [result["backend"] for result in data["cases"]] == (["sqlite", "postgresql"] if POSTGRES else ["sqlite"])
+    for result in data["cases"]:
+        page = result["page"]
+        for name in ("admin", "admin_unfiltered", "user", "user_same_rows", "user_org_page", "admin_small",
+                     "user_small"):
+            numbers(page[name], plan.page_runs)
+        assert page["checked"] == {"admin_same_rows": True, "user_same_rows": True, "user_rows": 20}
+        for name in ("admin_allowed", "user_allowed", "user_refused"):
+            numbers(result["check"][name], plan.check_runs)
+        assert result["check"]["decisions"] == {"admin_allowed": True, "user_allowed": True, "user_refused": False}
+        for persona, visible in (("admin", plan.large.big_cases), ("user", 20)):
+            filtering = result["filter"][persona]
+            assert filtering["cases"] == plan.large.big_cases
+            assert filtering["visible"] == visible
+            assert filtering["agree"]
+            numbers(filtering["naive"], plan.naive_runs)
+            numbers(filtering["sql"], plan.filter_runs)
+        assert set(result["verdicts"]) >= {"page_ratio_admin", "flat_user", "check_admin_allowed", "filter_user"}
+
+    throughput = data["throughput"]
+    assert throughput["backend"] == ("postgresql" if POSTGRES else "sqlite")
+    assert throughput["admin"]["same_page"]
+    for persona in ("admin", "user"):
+        assert throughput[persona]["rows"] == 20
+        for app in ("service", "baseline"):
+            measured = throughput[persona][app]
+            assert measured["requests"] > 0 and measured["rps"] > 0 and measured["p99_ms"] > 0
+            assert measured["errors"] == 0
+
+    # Printed only: the smoke size never touches RESULTS.md.
+    assert (RESULTS.read_bytes() if RESULTS.exists() else None) == results_before
+    # Cleaned up: no gunicorn left, no database of the run left.
+    for master in throughput["servers"].values():
+        with pytest.raises(ProcessLookupError):
+            os.kill(master, 0)
+    tag = f"_smoke{pid}"
+    assert not list(OUT_DIR.glob(f"*{tag}*"))
+    if POSTGRES:
+        engine = make_engine(postgres_url("public"))
+        try:
+            with engine.connect() as connection:
+                left = connection.execute(sa.text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :pattern"),
+                                          {"pattern": f"%{tag}"}).scalars().all()
+        finally:
+            engine.dispose()
+        assert left == []
