@@ -10,7 +10,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint catalogues messages bench bench-smoke clean
+.PHONY: run test lint catalogues messages bench bench-smoke load load-smoke clean
 
 .stamp-install: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,15 @@ bench: .stamp-test
 
 bench-smoke: .stamp-test
 	$(BIN)/python -m bench.run --size smoke
+
+# Load and faults (bench/load.py): 3 minutes of locust on PostgreSQL, a worker killed mid-request,
+# and the local PostgreSQL cluster restarted mid-run (as root), written into bench/RESULTS.md.
+# load-smoke is what the test suite runs: 25 s, the database cut by a proxy instead of restarted.
+load: .stamp-test
+	$(BIN)/python -m bench.load --write-results
+
+load-smoke: .stamp-test
+	$(BIN)/python -m bench.load --smoke
 
 lint: .stamp-test
 	$(BIN)/ruff check .
