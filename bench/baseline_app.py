@@ -383,6 +383,14 @@ def report(result: dict, plan: LoadPlan, size) -> str:
     lines += ["", f"The administrator's page from the baseline is {'byte for byte' if same else 'NOT'} the service's "
               "(CSRF tokens aside). The user's baseline page shows the organisation's first 20 cases: without an "
               "access layer nothing knows which 20 are the user's; the work per request is the same."]
+    ok = result["verdicts"]
+    if not all(ok[f"{persona}_rps"] for persona in ("admin", "user")):
+        fastest = max(result[persona]["baseline"]["rps"] for persona in ("admin", "user"))
+        lines += ["", f"Requests/s and p99 missed: the baseline, without any access layer, reaches only "
+                  f"{fastest:,.0f} requests/s, so the limit is the rest of the request (session and login lookup, "
+                  "the page frame's queries, the ORM, Jinja and Babel formatting) on two cores shared by the "
+                  "workers, PostgreSQL and the load generator; with more connections than workers, p99 includes "
+                  "waiting for the worker."]
     return "\n".join(lines)
 
 

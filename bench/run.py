@@ -60,6 +60,8 @@ def run(size: str, backends: list[str], parts: list[str], *, throughput_backend:
     started = time.perf_counter()
     if "register" in parts:
         print(f"== register ({REGISTER[size]['count']:,} entities)", flush=True)
+        if cases_bench.PLANS[size].wait_for_quiet:
+            cases_bench.wait_for_quiet(cases_bench.PLANS[size].wait_for_quiet)
         with register_bench_names(tag):
             sections["register"] = register_bench.run(REGISTER[size]["count"], backends, REGISTER[size]["queries"])
         data["register"] = sections["register"]
