@@ -116,7 +116,8 @@ URLS = {
     "api.create_case": lambda o: "/api/v1/cases", "api.get_case": lambda o: "/api/v1/cases/2026-800011",
     "api.add_document": lambda o: "/api/v1/cases/2026-800011/documents",
     "api.set_status": lambda o: "/api/v1/cases/2026-800011/status",
-    "organisations.choose": lambda o: "/organisation/choose", "organisations.search": lambda o: "/organisation/search?q=ab",
+    "organisations.choose": lambda o: "/organisation/choose",
+    "organisations.search": lambda o: "/organisation/search?q=ab",
     "organisations.add": lambda o: "/organisation/add", "organisations.join": lambda o: f"/organisation/join/{o.orgnr}",
     "portal.switch_organisation": lambda o: "/organisation/switch",
     "roles.members": lambda o: "/organisation/members", "roles.leave": lambda o: "/organisation/leave",
@@ -213,7 +214,9 @@ def test_route_answers_as_the_matrix_says(app, world, scenario, row, persona):
     kwargs = {}
     if row.method in {"POST", "PUT"}:
         data = _data(row.endpoint, objects, world, client)
-        kwargs = {"data": data, "content_type": "multipart/form-data"} if row.endpoint == "cases.upload" else {"data": data}
+        kwargs = {"data": data}
+        if row.endpoint == "cases.upload":
+            kwargs["content_type"] = "multipart/form-data"
     send = client.post if row.method == "POST" else (lambda *a, **k: client.open(*a, method=row.method, **k))
     response = send(url, **kwargs)
     try:
