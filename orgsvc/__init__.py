@@ -52,13 +52,15 @@ def _register_extensions(app: Flask) -> None:
     from orgsvc.accounts.passwords import Passwords
     from orgsvc.accounts.throttle import Throttle
     from orgsvc.cases.views import allow_large_uploads
-    from orgsvc.db import configure_engine
+    from orgsvc.db import configure_engine, release_session
     from orgsvc.extensions import csrf, db, migrate
     from orgsvc.registry import service as registry_service
 
     # Before CSRF protection reads the form: upload routes may receive large files.
     app.before_request(allow_large_uploads)
     db.init_app(app)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in reverse).
+    app.teardown_appcontext(lambda _exc: release_session(db.session))
     with app.app_context():
         for engine in db.engines.values():
             configure_engine(engine)

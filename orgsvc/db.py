@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import enum
+import logging
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, scoped_session
+
+log = logging.getLogger(__name__)
 
 # Stable constraint names, so Alembic migrations read the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -89,6 +92,21 @@ def configure_engine(engine: sa.Engine) -> None:
     if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_on_connect):
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
+
+
+def release_session(session: scoped_session) -> None:
+    """End the request's session, even when the database went away after the response was made.
+
+    Closing rolls back on the connection; if the server has just dropped it (a restart, a failover)
+    that ROLLBACK fails and, left alone, turns a finished request into a 500. The connection is
+    gone either way, so the session is invalidated (no network) and the pool replaces it.
+    """
+    try:
+        session.remove()
+    except sa.exc.DBAPIError as error:
+        log.warning("database connection lost while ending a session: %s", error.orig or error)
+        session.registry().invalidate()
+        session.registry.clear()
 
 
 def _sqlite_on_connect(dbapi_connection, _record):

@@ -87,3 +87,22 @@ def test_the_api_answers_an_outage_in_json(outage):
     assert answer.status_code == 503
     assert answer.get_json()["error"] == "unavailable"
     assert answer.headers["Retry-After"] == "5"
+
+
+def test_a_connection_lost_after_the_response_is_made_does_not_turn_it_into_a_500(outage):
+    """The database restarting between the view and the end of the request: the ROLLBACK that
+    ends the session fails, and the finished answer must still go out (found by ``make load``)."""
+    app, proxy, _seed, _email, _person_id, _token = outage
+
+    @app.get("/_probe/read-then-lose-the-database")
+    def read_then_lose_the_database():
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(Person))
+        proxy.cut()  # the connection the session still holds is dropped here
+        return {"persons": count}
+
+    client = app.test_client()
+    answer = client.get("/_probe/read-then-lose-the-database")
+    assert answer.status_code == 200
+    assert answer.get_json()["persons"] == 1
+    proxy.restore()
+    assert client.get("/healthz").status_code == 200, "the pool replaced the dropped connection"
