@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+
 import flask_migrate
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -41,3 +44,32 @@ def test_partial_unique_indexes_exist_in_the_database(database):
     indexes = {index["name"]: index for index in sa.inspect(database.engine).get_indexes("membership")}
     assert indexes["uq_membership_live"]["unique"]
     assert indexes["uq_membership_pending_admin"]["unique"]
+
+
+def test_digest_high_water_marks_become_batches_without_losing_news(tmp_path):
+    """0007 replaces each address's last event id by a batch: what every address was told about
+    is batch 1, everything later is left for the next digest run (heard twice, never lost)."""
+    url = f"sqlite:///{tmp_path / 'digest.sqlite3'}"
+    app = create_app(app_config(url, tmp_path / "instance"))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0006_notifications")
+        db.engine.dispose()
+        # Plain sqlite3, foreign keys off: the events need no cases for what is tested here.
+        with contextlib.closing(sqlite3.connect(tmp_path / "digest.sqlite3")) as connection, connection:
+            connection.executemany(
+                "INSERT INTO case_event (id, case_id, occurred_at, kind, details) "
+                "VALUES (?, 1, '2026-11-20 10:00:00', 'document_added', '{}')", [(i,) for i in (1, 2, 3, 4)])
+            connection.executemany(
+                "INSERT INTO digest_state (address_key, last_event_id, updated_at) VALUES (?, ?, '2026-11-20')",
+                [("kari@example.com", 3), ("ola@example.com", 2), ("ny@example.com", None)])
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            batches = dict(connection.exec_driver_sql("SELECT id, digest_batch FROM case_event").all())
+            states = dict(connection.exec_driver_sql("SELECT address_key, last_batch FROM digest_state").all())
+        assert batches == {1: 1, 2: 1, 3: None, 4: None}
+        assert states == {"kari@example.com": 1, "ola@example.com": 1, "ny@example.com": None}
+        flask_migrate.downgrade(revision="0006_notifications")
+        with db.engine.connect() as connection:
+            marks = dict(connection.exec_driver_sql("SELECT address_key, last_event_id FROM digest_state").all())
+        assert marks == {"kari@example.com": 2, "ola@example.com": 2, "ny@example.com": None}
+        db.engine.dispose()

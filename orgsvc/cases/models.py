@@ -149,7 +149,8 @@ class CaseEvent(db.Model):
 
     __tablename__ = "case_event"
     __table_args__ = (sa.Index("ix_case_event_case", "case_id", "occurred_at"),
-                      sa.Index("ix_case_event_time", "occurred_at"))
+                      sa.Index("ix_case_event_time", "occurred_at"),
+                      sa.Index("ix_case_event_digest_batch", "digest_batch"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("case_file.id", ondelete="CASCADE"))
@@ -159,6 +160,8 @@ class CaseEvent(db.Model):
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # Set for events that belong to one side only (its messages); None: every party may see it.
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"))
+    # The digest run that took this event (orgsvc.notify.models.DigestRun); None: not yet taken.
+    digest_batch: Mapped[int | None] = mapped_column(sa.Integer)
 
     actor = relationship("Person")
     case = relationship("Case")

@@ -22,7 +22,7 @@ from orgsvc.cases.models import Case, CaseEvent, CaseFollow, CaseRepresentative
 from orgsvc.db import utcnow
 from orgsvc.extensions import db
 from orgsvc.mail.services import enqueue
-from orgsvc.notify.models import DigestState
+from orgsvc.notify.models import DigestRun, DigestState
 from orgsvc.transactions import transactional
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -66,17 +66,18 @@ def _recipients() -> dict[str, Recipient]:
     return recipients
 
 
-def _news(recipient: Recipient, after_id: int | None, up_to_id: int, since) -> dict[Case, list[CaseEvent]]:
-    """The events up to ``up_to_id`` each person behind the address may see in their cases."""
+def _news(recipient: Recipient, after_batch: int | None, batch: int, since) -> dict[Case, list[CaseEvent]]:
+    """The events of batches after ``after_batch`` up to ``batch`` (for a first digest: of the last
+    day) that each person behind the address may see in their cases."""
     news: dict[int, list[CaseEvent]] = defaultdict(list)
     seen: set[int] = set()
     for person_id, case_ids in recipient.cases_by_person.items():
         principal = load_principal(db.session.get(Person, person_id))
         query = (sa.select(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
-                 .where(CaseEvent.case_id.in_(case_ids), CaseEvent.id <= up_to_id, CaseEvent.kind.in_(NEWS),
-                        visible(principal, "case"), visible(principal, "case_event"))
+                 .where(CaseEvent.case_id.in_(case_ids), CaseEvent.digest_batch <= batch,
+                        CaseEvent.kind.in_(NEWS), visible(principal, "case"), visible(principal, "case_event"))
                  .order_by(CaseEvent.case_id, CaseEvent.id))
-        query = query.where(CaseEvent.id > after_id) if after_id is not None else query.where(
+        query = query.where(CaseEvent.digest_batch > after_batch) if after_batch is not None else query.where(
             CaseEvent.occurred_at >= since)
         for event in db.session.scalars(query):
             if event.id not in seen:
@@ -97,16 +98,15 @@ def address_from_token(token: str) -> str | None:
 
 
 @transactional
-def _send_one(key: str, recipient: Recipient, up_to_id: int, today, now) -> bool:
+def _send_one(key: str, recipient: Recipient, batch: int, today, now) -> bool:
     state = db.session.get(DigestState, key)
     if state is None:
-        state = DigestState(address_key=key, last_event_id=None)
+        state = DigestState(address_key=key, last_batch=None)
         db.session.add(state)
     if state.last_sent_on == today:
         return False
-    first_time = state.last_event_id is None
-    news = _news(recipient, None if first_time else state.last_event_id, up_to_id, now - timedelta(days=1))
-    state.last_event_id, state.updated_at = up_to_id, now
+    news = _news(recipient, state.last_batch, batch, now - timedelta(days=1))
+    state.last_batch, state.updated_at = batch, now
     if not news:
         return False
     person = db.session.get(Person, next(iter(recipient.cases_by_person)))
@@ -121,18 +121,28 @@ def _send_one(key: str, recipient: Recipient, up_to_id: int, today, now) -> bool
     return True
 
 
+@transactional
+def _seal_batch(now) -> int:
+    """Take every committed event no run has taken yet into a new batch; its number."""
+    run = DigestRun(started_at=now)
+    db.session.add(run)
+    db.session.flush()
+    db.session.execute(sa.update(CaseEvent).where(CaseEvent.digest_batch.is_(None)).values(digest_batch=run.id))
+    return run.id
+
+
 def run_digest(now=None) -> DigestReport:
     """``orgsvc notify digest``: one digest per address and day, each in its own transaction."""
     now = now or utcnow()
     today = now.astimezone(OSLO).date()
-    up_to_id = db.session.scalar(sa.select(sa.func.max(CaseEvent.id))) or 0
+    batch = _seal_batch(now)
     report = DigestReport()
     for key, recipient in sorted(_recipients().items()):
         state = db.session.get(DigestState, key)
         if state is not None and state.last_sent_on == today:
             report.skipped_today += 1
             continue
-        if _send_one(key, recipient, up_to_id, today, now):
+        if _send_one(key, recipient, batch, today, now):
             report.sent += 1
         else:
             report.nothing_new += 1

@@ -33,13 +33,6 @@ def certificates():
     return authority, server_context
 
 
-@pytest.fixture
-def plain_smtp():
-    controller, inbox, port = smtp_server.start()
-    yield inbox, port
-    controller.stop()
-
-
 def test_delivery_over_smtp_with_the_right_headers(app_ctx, plain_smtp):
     inbox, port = plain_smtp
     app_ctx.config["ORGSVC_SMTP_URL"] = f"smtp://127.0.0.1:{port}"

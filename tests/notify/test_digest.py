@@ -12,6 +12,7 @@ from orgsvc.cases.models import Case, CaseEvent, CaseFollow, CaseRepresentative
 from orgsvc.cases.services import add_event
 from orgsvc.db import utcnow
 from orgsvc.extensions import db
+from orgsvc.mail.delivery import deliver_due
 from orgsvc.mail.models import OutboundEmail
 from orgsvc.notify.digest import run_digest
 from tests.conftest import membership_of
@@ -131,6 +132,73 @@ def test_one_click_unsubscribe(app, world, cases):
         assert len([m for m in _digests() if m.to_address == world.user_a.email]) == 1
 
 
+def test_digests_over_smtp_once_a_day_and_only_what_each_may_see(app_ctx, world, news, plain_smtp):
+    """The whole way to a real SMTP server: who gets a digest, its headers, and the daily rule."""
+    inbox, port = plain_smtp
+    app_ctx.config["ORGSVC_SMTP_URL"] = f"smtp://127.0.0.1:{port}"
+    db.session.add(CaseFollow(case_id=news.a_against_b, person_id=world.admin_a.id, email="avdeling@example.com",
+                              token_hash="x" * 64))  # never confirmed
+    db.session.commit()
+
+    def delivered_to() -> list[str]:
+        deliver_due()
+        return sorted(address for recipients, _message in inbox.messages for address in recipients)
+
+    run_digest(MONDAY)
+    first = delivered_to()
+    assert world.user_a.email in first and world.admin_a.email in first
+    assert "avdeling@example.com" not in first, "an unconfirmed follow address gets nothing"
+    assert world.user_b.email not in first and world.admin_b.email not in first, "B may not see A's document"
+    message = next(message for recipients, message in inbox.messages if recipients == [world.user_a.email])
+    assert message["List-Unsubscribe"].startswith("<http://localhost/notifications/unsubscribe/")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["Message-ID"] and message["Date"]
+    assert "kvittering.pdf" in message.get_body(("plain",)).get_content()
+    assert "kvittering.pdf" in message.get_body(("html",)).get_content()
+
+    _event(news.a_against_b, name="tillegg.pdf", at=MONDAY + timedelta(hours=2))
+    run_digest(MONDAY + timedelta(hours=3))
+    assert delivered_to() == first, "a second run the same day sends nothing"
+    run_digest(MONDAY + timedelta(days=1))
+    deliver_due()
+    tomorrow = [message for recipients, message in inbox.messages[len(first):] if recipients == [world.user_a.email]]
+    assert len(tomorrow) == 1 and "tillegg.pdf" in tomorrow[0].get_body(("plain",)).get_content()
+
+
+def test_a_person_who_chose_english_gets_the_digest_in_english(world, news):
+    from orgsvc.accounts.models import Person
+
+    db.session.get(Person, world.user_a.id).locale = "en"
+    db.session.commit()
+    run_digest(MONDAY)
+    english = next(m for m in _digests() if m.to_address == world.user_a.email)
+    norwegian = next(m for m in _digests() if m.to_address == world.admin_a.email)
+    assert "This is what is new in your cases since the last e-mail:" in english.body_text
+    assert "Dette er nytt i sakene dine siden forrige e-post:" in norwegian.body_text
+
+
 def test_the_command_runs_the_digest(world, news, runner):
     output = runner.invoke(args=["notify", "digest"]).output
     assert "digests sent:" in output
+
+
+@pytest.mark.committing
+def test_an_event_that_commits_after_a_later_one_still_reaches_the_next_digest(app, world, cases):
+    """Ids are handed out at insert, not at commit: an event with a lower id can commit after a
+    digest run has taken a higher one. It must go into the next digest, not be skipped for good."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite lets one writer at a time, so a later event cannot commit first there")
+    with app.app_context():
+        slow = db.engine.connect()  # another request, its transaction still open
+        slow_transaction = slow.begin()
+        slow.execute(sa.insert(CaseEvent).values(case_id=cases.a_against_b, kind="document_added",
+                                                 details={"name": "treg.pdf"}, occurred_at=MONDAY))
+        _event(cases.a_against_b, name="rask.pdf", at=MONDAY)  # a higher id, committed first
+        run_digest(MONDAY + timedelta(hours=1))
+        slow_transaction.commit()
+        slow.close()
+        run_digest(MONDAY + timedelta(days=1))
+        digests = [mail.body_text for mail in _digests() if mail.to_address == world.user_a.email]
+    assert len(digests) == 2
+    assert "rask.pdf" in digests[0] and "treg.pdf" not in digests[0]
+    assert "treg.pdf" in digests[1] and "rask.pdf" not in digests[1]
