@@ -30,3 +30,15 @@ def messages(kind: str | None = None) -> list[InboxMessage]:
     if kind:
         query = query.where(InboxMessage.kind == kind)
     return list(db.session.scalars(query))
+
+
+# Tables a refused request may touch: the audit log records the refusal, sessions their last use.
+VOLATILE_TABLES = {"audit_event", "login_session", "alembic_version"}
+
+
+def database_snapshot(app) -> dict[str, list[tuple]]:
+    """Every row of every table but the volatile ones, to show that a refused request changed nothing."""
+    with app.app_context():
+        return {table.name: [tuple(row) for row in db.session.execute(
+                    sa.select(table).order_by(*table.primary_key.columns))]
+                for table in db.metadata.sorted_tables if table.name not in VOLATILE_TABLES}

@@ -232,3 +232,34 @@ def test_every_decision_is_in_the_audit_log(world, app_ctx):
     assert all(e.actor_id == world.admin_a.id and e.organisation_id == world.org_a.id for e in events)
     assert events[1].details == {"from": "user", "to": "administrator"}
     assert events[2].reason == "test" and events[2].subject_person_id == world.pending_user_a.id
+
+
+def test_rejections_are_in_the_audit_log_with_actor_subject_organisation_time_and_reason(world, app_ctx):
+    from orgsvc.approvals import services as approvals
+    from orgsvc.db import utcnow
+
+    pending_user = membership_of(world.pending_user_a, world.org_a)
+    pending_admin = membership_of(world.pending_admin, world.org_pending)
+    before = utcnow()
+    services.reject_user(principal(world.admin_a), pending_user.id, "  Ukjent for oss  ")
+    approvals.reject(principal(world.caseworker), pending_admin.id, "Ikke daglig leder i Enhetsregisteret")
+    after = utcnow()
+
+    events = list(db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)))
+    assert [(e.action, e.outcome) for e in events] == [("membership.rejected", "ok"), ("approval.rejected", "ok")]
+    user_rejection, admin_rejection = events
+    assert (user_rejection.actor_id, user_rejection.subject_person_id, user_rejection.organisation_id) == (
+        world.admin_a.id, world.pending_user_a.id, world.org_a.id)
+    assert (user_rejection.object_type, user_rejection.object_id) == ("membership", str(pending_user.id))
+    assert user_rejection.reason == "Ukjent for oss"  # as the requester was told it
+    assert (admin_rejection.actor_id, admin_rejection.subject_person_id, admin_rejection.organisation_id) == (
+        world.caseworker.id, world.pending_admin.id, world.org_pending.id)
+    assert (admin_rejection.object_type, admin_rejection.object_id) == ("membership", str(pending_admin.id))
+    assert admin_rejection.reason == "Ikke daglig leder i Enhetsregisteret"
+    assert all(before <= e.occurred_at <= after for e in events)
+
+
+def test_a_refused_rejection_leaves_no_audit_row(world, app_ctx):
+    with pytest.raises(InvalidInput):
+        services.reject_user(principal(world.admin_a), membership_of(world.pending_user_a, world.org_a).id, " ")
+    assert db.session.scalars(sa.select(AuditEvent).where(AuditEvent.outcome == "ok")).all() == []

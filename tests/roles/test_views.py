@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
+from orgsvc.accounts.models import Person
 from orgsvc.audit.models import AuditEvent
 from orgsvc.extensions import db
-from orgsvc.roles.models import Membership
+from orgsvc.organisations.models import Organisation
+from orgsvc.roles.models import Membership, MembershipStatus
 from tests.conftest import membership_of
+from tests.factories import MembershipFactory
+from tests.roles.helpers import database_snapshot
 from tests.support import login
 
 
@@ -130,3 +135,73 @@ def test_the_organisations_log_for_administrators_and_the_regulators_for_staff(a
     everything = staff.get("/regulator/audit").get_data(as_text=True)
     assert "Godkjent som bruker" in everything
     assert "Godkjent som bruker" not in staff.get("/regulator/audit?orgnr=999999999").get_data(as_text=True)
+
+
+# --- each rule of points 5 and 6 refused through HTTP: status, message, nothing changed -------------
+LAST_ADMINISTRATOR_CASES = {
+    "remove": (lambda own: (f"/organisation/members/{own}/remove", {"reason": "Slutter"}),
+               "Organisasjonens siste administrator kan ikke slettes."),
+    "demote": (lambda own: (f"/organisation/members/{own}/role", {"role": "user"}),
+               "Organisasjonens siste administrator kan ikke gjøres til bruker. Gjør noen andre til administrator"),
+    "leave": (lambda own: ("/organisation/leave", {}),
+              "Du er organisasjonens siste administrator og kan ikke forlate den."),
+}
+
+
+@pytest.mark.parametrize("action", sorted(LAST_ADMINISTRATOR_CASES))
+def test_the_last_administrator_cannot_be_removed_demoted_or_leave_over_http(app, client, world, action):
+    own = _id(app, world.admin_a, world.org_a)
+    target, message = LAST_ADMINISTRATOR_CASES[action]
+    url, data = target(own)
+    login(client, world.admin_a.email)
+    before = database_snapshot(app)
+    response = client.post(url, data=data)
+    assert response.status_code == 409
+    assert message in response.get_data(as_text=True)
+    assert database_snapshot(app) == before
+    assert _status(app, own) == ("administrator", "active")
+
+
+def test_nobody_approves_or_rejects_their_own_request_over_http(app, client, world):
+    # The administrator of A asks to join B: they see their request in B, but it is B's to decide.
+    with app.app_context():
+        own_in_b = MembershipFactory(person=db.session.get(Person, world.admin_a.id),
+                                     organisation=db.session.get(Organisation, world.org_b.id),
+                                     status=MembershipStatus.PENDING).id
+    own_in_a = _id(app, world.pending_user_a, world.org_a)
+    for person, membership_id in ((world.admin_a, own_in_b), (world.pending_user_a, own_in_a)):
+        login(client, person.email)
+        before = database_snapshot(app)
+        for url, data in ((f"/organisation/members/{membership_id}/approve", {}),
+                          (f"/organisation/members/{membership_id}/reject", {"reason": "Meg selv"})):
+            response = client.post(url, data=data)
+            assert response.status_code == 403, url
+            assert "Du har ikke tilgang til å gjøre dette." in response.get_data(as_text=True)
+        assert database_snapshot(app) == before
+        assert _status(app, membership_id) == ("user", "pending")
+        client.post("/logout")
+
+
+def test_a_user_cannot_administer_other_users_over_http(app, client, world):
+    pending = _id(app, world.pending_user_a, world.org_a)
+    admin = _id(app, world.admin_a, world.org_a)
+    own = _id(app, world.user_a, world.org_a)
+    login(client, world.user_a.email)
+    before = database_snapshot(app)
+    attempts = [
+        ("post", f"/organisation/members/{pending}/approve", {}, 404),
+        ("get", f"/organisation/members/{pending}/reject", None, 404),
+        ("post", f"/organisation/members/{pending}/reject", {"reason": "Ukjent"}, 404),
+        ("post", f"/organisation/members/{admin}/role", {"role": "user"}, 404),
+        ("get", f"/organisation/members/{admin}/remove", None, 404),
+        ("post", f"/organisation/members/{admin}/remove", {"reason": "Ut"}, 404),
+        # Their own membership they see, but may neither promote nor remove it (leaving is another route).
+        ("post", f"/organisation/members/{own}/role", {"role": "administrator"}, 403),
+        ("post", f"/organisation/members/{own}/remove", {}, 403),
+    ]
+    for method, url, data, expected in attempts:
+        response = client.post(url, data=data) if method == "post" else client.get(url)
+        assert response.status_code == expected, url
+        message = "Vi fant ikke det du lette etter." if expected == 404 else "Du har ikke tilgang til å gjøre dette."
+        assert message in response.get_data(as_text=True), url
+    assert database_snapshot(app) == before

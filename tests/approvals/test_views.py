@@ -1,0 +1,56 @@
+"""The regulator's decisions through HTTP, with CSRF: what the organisation's people see afterwards."""
+
+from __future__ import annotations
+
+import re
+
+from orgsvc.extensions import db
+from orgsvc.organisations.models import Organisation, OrganisationStatus
+from orgsvc.roles.models import MemberRole, MembershipStatus
+from tests.conftest import membership_of
+from tests.factories import MembershipFactory
+from tests.support import login
+
+
+def _header(client) -> str:
+    return client.get("/").get_data(as_text=True).split("<main", 1)[0]
+
+
+def test_rejecting_the_first_administrator_opens_the_organisation_again_and_tells_pending_users(app, world):
+    with app.app_context():
+        organisation = db.session.get(Organisation, world.org_pending.id)
+        orgnr, name = organisation.orgnr, organisation.name
+        waiting = MembershipFactory(organisation=organisation, status=MembershipStatus.PENDING)
+        waiting_email, waiting_id = waiting.person.email, waiting.id
+        first_id = membership_of(world.pending_admin, world.org_pending).id
+    caseworker, waiting_user, newcomer = app.test_client(), app.test_client(), app.test_client()
+    login(newcomer, world.outsider.email)
+    assert "Organisasjonen har allerede en administrator" in newcomer.get(
+        f"/organisation/join/{orgnr}").get_data(as_text=True)
+
+    login(caseworker, world.caseworker.email)
+    response = caseworker.post(f"/approvals/{first_id}/reject", data={"reason": "Ikke daglig leder"},
+                               follow_redirects=True)
+    assert response.status_code == 200
+    assert f"Registreringen av {world.pending_admin.name} for {name} er avvist." in response.get_data(as_text=True)
+
+    # The pending user is told the organisation has no approved administrator; their request still waits.
+    login(waiting_user, waiting_email)
+    assert re.search(r'class="badge">1<', _header(waiting_user))
+    inbox = waiting_user.get("/inbox/").get_data(as_text=True)
+    assert f"{name} har ingen godkjent administrator" in inbox
+
+    # The organisation is open again: the next registrant becomes «ubekreftet administrator».
+    assert "Du blir organisasjonens første bruker" in newcomer.get(
+        f"/organisation/join/{orgnr}").get_data(as_text=True)
+    assert newcomer.post(f"/organisation/join/{orgnr}", data={"note": "Jeg er styreleder."}).status_code == 302
+    assert ">ubekreftet administrator</span>" in _header(newcomer)
+
+    with app.app_context():
+        assert membership_of(world.pending_admin, world.org_pending) is None
+        again = membership_of(world.outsider, world.org_pending)
+        assert (again.role, again.status) == (MemberRole.ADMINISTRATOR, MembershipStatus.PENDING)
+        assert db.session.get(type(again), waiting_id).status == MembershipStatus.PENDING
+        assert db.session.get(Organisation, world.org_pending.id).status == OrganisationStatus.PENDING
+    queue = caseworker.get("/approvals/").get_data(as_text=True)
+    assert world.outsider.name in queue and world.pending_admin.name not in queue
