@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from orgsvc.roles.services import REASON_MAX
+from orgsvc.roles.services import NOTE_MAX, REASON_MAX
 
 
 class RejectForm(FlaskForm):
@@ -24,3 +24,12 @@ class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[SelectChoice("administrator", _l("administrator")),
                                             SelectChoice("user", _l("user"))],
                        validators=[DataRequired()])
+
+
+class ApplyForm(FlaskForm):
+    """A user of an organisation without an administrator asks the regulator to become it."""
+
+    note = TextAreaField(
+        _l("Why do you ask for access? (optional)"), validators=[Optional(), Length(max=NOTE_MAX)],
+        description=_l("Shown to whoever approves you, e.g. your position or the case you work on."),
+    )

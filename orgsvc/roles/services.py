@@ -195,6 +195,57 @@ def request_membership(principal: Principal, organisation: Organisation, note: s
     return membership
 
 
+# --- a member asking the regulator to become administrator -------------------------------------
+def may_apply_for_administrator(principal: Principal, organisation_id: int) -> bool:
+    """Whether the principal, a user (pending or active) of an organisation that has no administrator,
+    neither active nor awaiting the regulator, may ask to become it. A forecast for the page; the
+    decision itself is taken under the organisation's lock."""
+    grant = principal.grant_in(organisation_id)
+    return grant is not None and grant.role == MemberRole.USER and would_be_first(organisation_id)
+
+
+@transactional
+def _apply_for_administrator(principal: Principal, organisation_id: int, note: str | None) -> Membership:
+    grant = principal.grant_in(organisation_id)
+    if grant is None:
+        raise NotFound()
+    current = locked_membership(principal, grant.membership_id, "leave")
+    organisation = current.organisation
+    if current.status not in LIVE_STATUSES or current.role != MemberRole.USER:
+        raise Conflict(_l("You are already connected to %(organisation)s, or your request is waiting.",
+                          organisation=organisation.name))
+    if _count(organisation_id, MemberRole.ADMINISTRATOR, LIVE_STATUSES):
+        raise Conflict(_l("The organisation already has an administrator"))
+    # The user's tie ends (kept as history) and the request to become administrator is a new row,
+    # exactly as a first registrant's: the regulator's queue, the register check, the same decisions.
+    was = f"{current.role}/{current.status}"
+    _end(current, principal.person_id, None)
+    db.session.flush()  # the old tie is no longer live before the new one is
+    membership = Membership(person_id=principal.person_id, organisation_id=organisation_id, request_note=note,
+                            role=MemberRole.ADMINISTRATOR, status=MembershipStatus.PENDING)
+    db.session.add(membership)
+    db.session.flush()
+    from orgsvc.approvals.models import RegisterCheck
+
+    db.session.add(RegisterCheck(membership_id=membership.id))
+    record("membership.requested_administrator", actor_id=principal.person_id, organisation_id=organisation_id,
+           subject_person_id=principal.person_id, obj=("membership", membership.id), reason=note,
+           details={"replaces_membership": current.id, "was": was})
+    return membership
+
+
+def apply_for_administrator(principal: Principal, organisation_id: int, note: str | None) -> Membership:
+    """Point 5, «nobody is stuck»: a user (pending or active) of an organisation left without an
+    administrator asks the regulator to become it, without leaving first. They become «ubekreftet
+    administrator» with the register's evidence, as a first registrant does."""
+    note = (note or "").strip()[:NOTE_MAX] or None
+    membership = _apply_for_administrator(principal, organisation_id, note)
+    from orgsvc.approvals.services import run_register_check
+
+    run_register_check(membership.id)
+    return membership
+
+
 # --- administrators deciding ------------------------------------------------------------------
 @transactional
 def approve_user(principal: Principal, membership_id: int) -> Membership:

@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from orgsvc.access import current_principal, guard, load_guarded, may
+from orgsvc.access.principal import forget_current_principal
 from orgsvc.errors import InvalidInput
 from orgsvc.organisations.context import current_organisation
 from orgsvc.roles import services
-from orgsvc.roles.forms import RejectForm, RemoveForm, RoleForm
+from orgsvc.roles.forms import ApplyForm, RejectForm, RemoveForm, RoleForm
 from orgsvc.roles.models import Membership
 from orgsvc.web import add_error
 
@@ -30,11 +31,30 @@ def members():
     principal = current_principal()
     guard(principal, "view", organisation)
     rows = services.members(principal, organisation.id)
+    applies = services.may_apply_for_administrator(principal, organisation.id)
     return render_template(
         "roles/members.html", organisation=organisation, memberships=rows,
         can=lambda action, membership: may(principal, action, membership),
         manages=may(principal, "manage_members", organisation), role_form=RoleForm,
+        apply_form=ApplyForm(formdata=None) if applies else None, grant=principal.grant_in(organisation.id),
     )
+
+
+@bp.post("/apply-administrator")
+@login_required
+def apply_administrator():
+    organisation = current_organisation()
+    if organisation is None:
+        return redirect(url_for("portal.home"))
+    form = ApplyForm()
+    if not form.validate_on_submit():
+        raise InvalidInput(field="note")
+    services.apply_for_administrator(current_principal(), organisation.id, form.note.data)
+    forget_current_principal()  # the new membership counts from now on
+    flash(_("You are registered as unconfirmed administrator of %(organisation)s. The Consumer Authority "
+            "will check your registration, normally by the next working day.", organisation=organisation.name),
+          "success")
+    return _back()
 
 
 @bp.post("/members/<int:membership_id>/approve")

@@ -121,6 +121,7 @@ URLS = {
     "organisations.add": lambda o: "/organisation/add", "organisations.join": lambda o: f"/organisation/join/{o.orgnr}",
     "portal.switch_organisation": lambda o: "/organisation/switch",
     "roles.members": lambda o: "/organisation/members", "roles.leave": lambda o: "/organisation/leave",
+    "roles.apply_administrator": lambda o: "/organisation/apply-administrator",
     "roles.approve": lambda o: f"/organisation/members/{o.pending_membership}/approve",
     "roles.reject": lambda o: f"/organisation/members/{o.pending_membership}/reject",
     "roles.change_role": lambda o: f"/organisation/members/{o.active_membership}/role",
