@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -22,7 +21,7 @@ from orgsvc.inbox.services import post_to_organisation
 from orgsvc.notify.notices import tell_person
 from orgsvc.organisations.models import Organisation, OrganisationStatus
 from orgsvc.organisations.services import confirm_from_register
-from orgsvc.registry.check import Eligibility, Outcome, check_representative
+from orgsvc.registry.check import Eligibility, Outcome, Reason, check_representative
 from orgsvc.registry.service import register
 from orgsvc.registry.types import RegisterUnavailable
 from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
@@ -113,10 +112,13 @@ def run_register_check(membership_id: int) -> Eligibility:
     orgnr, name, born = organisation.orgnr, person.full_name, person.date_of_birth
     unconfirmed = organisation.register_checked_at is None
     db.session.commit()  # end the read; nothing is held while the register answers
-    if unconfirmed:
-        with contextlib.suppress(RegisterUnavailable):  # the check below reports the outage
+    try:
+        if unconfirmed:
             confirm_from_register(organisation)
-    answer = check_representative(register(), orgnr, name, born)
+    except RegisterUnavailable:  # no use asking again at once (a slow register costs a timeout each time)
+        answer = Eligibility(Outcome.PENDING, Reason.REGISTER_UNAVAILABLE, utcnow())
+    else:
+        answer = check_representative(register(), orgnr, name, born)
     _store_check(membership_id, answer)
     return answer
 

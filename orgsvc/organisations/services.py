@@ -8,13 +8,18 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from orgsvc.access import Principal
+from orgsvc.approvals.models import RegisterCheck
 from orgsvc.db import utcnow
-from orgsvc.errors import InvalidInput
+from orgsvc.errors import InvalidInput, NotFound
 from orgsvc.extensions import db
 from orgsvc.organisations.models import Organisation
 from orgsvc.registry import orgnr as orgnumbers
+from orgsvc.registry.check import Outcome
 from orgsvc.registry.service import register
 from orgsvc.registry.types import Entity, LookupStatus, RegisterUnavailable
+from orgsvc.roles.models import Membership
+from orgsvc.roles.services import request_membership, would_be_first
 from orgsvc.transactions import transactional
 
 
@@ -50,6 +55,58 @@ def choices(query: str, limit: int = 10) -> list[Choice]:
     numbers = [hit.orgnr for hit in hits]
     known = set(db.session.scalars(sa.select(Organisation.orgnr).where(Organisation.orgnr.in_(numbers))))
     return [Choice(h.orgnr, h.name, h.postal_place, h.orgnr in known) for h in hits]
+
+
+@dataclass(frozen=True)
+class JoinTarget:
+    """What «Registrer meg» shows before joining: the organisation we know, or the register's entity.
+
+    ``confirmed`` is False while the register has not confirmed the number (it could not answer).
+    """
+
+    orgnr: str
+    name: str
+    first: bool  # the person would be the first registrant, and so the «ubekreftet administrator»
+    confirmed: bool
+
+
+def join_target(orgnr: str) -> JoinTarget:
+    """The organisation behind ``orgnr`` as it can be joined; NotFound for a bad number or one the
+    register says is not a live main entity. A register that cannot answer does not stop anyone."""
+    try:
+        number = orgnumbers.validate(orgnr)
+    except orgnumbers.InvalidOrgnr as error:
+        raise NotFound() from error
+    known = by_orgnr(number)
+    if known is not None:
+        return JoinTarget(number, known.name, would_be_first(known.id), known.register_checked_at is not None)
+    try:
+        lookup = register().lookup(number)
+    except RegisterUnavailable:
+        return JoinTarget(number, orgnumbers.format_orgnr(number), True, False)
+    if lookup.status != LookupStatus.ACTIVE:
+        raise NotFound()
+    return JoinTarget(number, lookup.entity.name, True, True)
+
+
+@dataclass(frozen=True)
+class Registration:
+    organisation: Organisation
+    membership: Membership
+    # The register could not answer the representative check: it is kept pending and retried.
+    register_check_pending: bool
+
+
+def register_person(principal: Principal, orgnr: str, note: str | None) -> Registration:
+    """«Registrer meg»: connect the principal to the organisation ``orgnr``, adding it if need be.
+
+    Neither step is lost when the register cannot answer: the organisation is added unconfirmed
+    and the first registrant's check stays pending, which the caller can tell the person.
+    """
+    organisation = ensure_organisation(orgnr)
+    membership = request_membership(principal, organisation, note)
+    outcome = db.session.scalar(sa.select(RegisterCheck.outcome).where(RegisterCheck.membership_id == membership.id))
+    return Registration(organisation, membership, outcome == Outcome.PENDING)
 
 
 def _not_addable(lookup) -> InvalidInput:

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from orgsvc.access import current_principal, guard
 from orgsvc.access.conditions import ONBOARDING
 from orgsvc.access.principal import forget_current_principal
-from orgsvc.errors import InvalidInput, NotFound
+from orgsvc.errors import InvalidInput
 from orgsvc.organisations import services
 from orgsvc.organisations.context import switch_to
 from orgsvc.organisations.forms import AddOrganisationForm, JoinForm, SearchForm
 from orgsvc.registry import orgnr as orgnumbers
-from orgsvc.registry.service import register
-from orgsvc.registry.types import LookupStatus, RegisterUnavailable
+from orgsvc.registry.types import RegisterUnavailable
 from orgsvc.roles.models import MemberRole
-from orgsvc.roles.services import request_membership, would_be_first
 from orgsvc.web import add_error, render_form
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisation")
+
+# Said on the page (templates/organisations/choose.html) and to the search-as-you-type.
+REGISTER_DOWN = _l("The Central Coordinating Register for Legal Entities does not answer just now. Try again in a "
+                   "little while, or give the organisation number below.")
 
 
 def _onboarding():
@@ -55,7 +58,7 @@ def search():
     try:
         results = services.choices(form.q.data or "")
     except RegisterUnavailable:
-        return jsonify(results=[], unavailable=True), 503
+        return jsonify(results=[], unavailable=True, message=_(REGISTER_DOWN)), 503
     return jsonify(unavailable=False, results=[
         {"orgnr": c.orgnr, "orgnr_formatted": orgnumbers.format_orgnr(c.orgnr), "name": c.name, "place": c.place,
          "known": c.known, "url": url_for(".join", orgnr=c.orgnr)} for c in results])
@@ -80,42 +83,29 @@ def add():
     return render_form("organisations/add.html", form, main_choice=main_choice)
 
 
-def _entity_to_show(orgnr: str):
-    """What to show before joining: the organisation we know, or the register's entity."""
-    try:
-        number = orgnumbers.validate(orgnr)
-    except orgnumbers.InvalidOrgnr as error:
-        raise NotFound() from error
-    known = services.by_orgnr(number)
-    if known is not None:
-        return number, known.name, known
-    try:
-        lookup = register().lookup(number)
-    except RegisterUnavailable:
-        return number, orgnumbers.format_orgnr(number), None
-    if lookup.status != LookupStatus.ACTIVE:
-        raise NotFound()
-    return number, lookup.entity.name, None
-
-
 @bp.route("/join/<orgnr>", methods=["GET", "POST"])
 @login_required
 def join(orgnr):
     principal = _onboarding()
-    number, name, known = _entity_to_show(orgnr)
+    target = services.join_target(orgnr)
     form = JoinForm()
     if form.validate_on_submit():
-        organisation = services.ensure_organisation(number)
-        membership = request_membership(principal, organisation, form.note.data)
+        registration = services.register_person(principal, target.orgnr, form.note.data)
         forget_current_principal()  # the new membership counts from now on
-        switch_to(organisation.id)
-        if membership.role == MemberRole.ADMINISTRATOR:
-            flash(_("You are registered as unconfirmed administrator of %(organisation)s. The Consumer Authority "
-                    "will check your registration, normally by the next working day.",
-                    organisation=organisation.name), "success")
-        else:
-            flash(_("You are registered as unconfirmed user of %(organisation)s. An administrator of the "
-                    "organisation must approve you.", organisation=organisation.name), "success")
+        switch_to(registration.organisation.id)
+        _tell_registered(registration)
         return redirect(url_for("portal.home"))
-    first = known is None or would_be_first(known.id)
-    return render_form("organisations/join.html", form, orgnr=number, name=name, first=first)
+    return render_form("organisations/join.html", form, target=target)
+
+
+def _tell_registered(registration: services.Registration) -> None:
+    name = registration.organisation.name
+    if registration.membership.role == MemberRole.ADMINISTRATOR:
+        flash(_("You are registered as unconfirmed administrator of %(organisation)s. The Consumer Authority "
+                "will check your registration, normally by the next working day.", organisation=name), "success")
+    else:
+        flash(_("You are registered as unconfirmed user of %(organisation)s. An administrator of the "
+                "organisation must approve you.", organisation=name), "success")
+    if registration.register_check_pending:
+        flash(_("We got no answer from the Central Coordinating Register for Legal Entities. Your registration "
+                "is saved, and we will check your role again."), "info")

@@ -177,7 +177,10 @@ class BrregRegister:
         status, body = self.get(f"{self.base_url}/enheter", ACCEPT_ENHET, {"navn": query.strip(), "size": limit})
         if status != 200:
             return []
-        listed = ((body.get("_embedded") or {}).get("enheter")) or []
+        embedded = body.get("_embedded") or {}  # no hits: no _embedded at all
+        listed = (embedded.get("enheter") or []) if isinstance(embedded, dict) else None
+        if not isinstance(listed, list):
+            raise RegisterUnavailable("malformed search answer")
         entities = []
         for item in listed:
             try:
@@ -193,7 +196,7 @@ class BrregRegister:
         status, body = self.get(f"{self.base_url}/enheter/{number}/roller", ACCEPT_ROLLE)
         holders = RoleList()
         if status == 200:
-            holders.extend(h for h in parse.roles(body.get("rollegrupper")) if h.active)
+            holders.extend(h for h in self._roles(body) if h.active)
         try:
             holders.extend(self._prokura(number, holders))
         except RegisterUnavailable:
@@ -201,10 +204,25 @@ class BrregRegister:
             holders.complete = False
         return holders
 
+    @staticmethod
+    def _roles(body: dict) -> list[RoleHolder]:
+        """The holders in a /roller answer; a JSON object of another shape is no answer at all."""
+        groups = body.get("rollegrupper")
+        if not isinstance(groups, list | None):
+            raise RegisterUnavailable("malformed roles answer: rollegrupper is not a list")
+        try:
+            return parse.roles(groups)
+        except (AttributeError, TypeError) as error:
+            raise RegisterUnavailable(f"malformed roles answer: {error}") from error
+
     def _prokura(self, number: str, known: list[RoleHolder]) -> list[RoleHolder]:
         status, body = self.get(f"{self.fullmakt_url}/enheter/{number}/prokura", ACCEPT_JSON)
         if status != 200:
             return []
         seen = {(h.role_code, h.first_name, h.last_name, h.birth_date) for h in known}
-        return [h for h in parse.prokura_holders(body)
+        try:
+            holders = parse.prokura_holders(body)
+        except (AttributeError, TypeError) as error:  # a JSON object, but not the fullmakt answer's shape
+            raise RegisterUnavailable(f"malformed prokura answer: {error}") from error
+        return [h for h in holders
                 if (h.role_code, h.first_name, h.last_name, h.birth_date) not in seen]

@@ -17,10 +17,10 @@ from orgsvc.organisations.services import ensure_organisation
 from orgsvc.registry.brreg import BrregRegister
 from orgsvc.roles.models import MembershipStatus
 from orgsvc.roles.services import request_membership
-from tests.conftest import Ref, membership_of
+from tests.conftest import Ref, membership_of, person_ref
 from tests.factories import PersonFactory
-from tests.registry.fixtures import brreg_client
 from tests.roles.helpers import messages, principal
+from tests.support import login
 
 
 def oslo(year, month, day, hour=12):
@@ -102,35 +102,48 @@ def dead_register(app):
                                                       connect_timeout=0.2, read_timeout=0.2, retries=0)
 
 
-def test_a_register_outage_keeps_the_registration_as_pending(app, dead_register, fake_brreg):
-    from datetime import date as day
-
+def _register_check(app, person, orgnr):
     with app.app_context():
-        person = PersonFactory(full_name="Ola Nordmann", date_of_birth=day(1975, 3, 14))
-        person_ref = Ref(person.id)
-        organisation = ensure_organisation("310000019")
-        assert organisation.register_checked_at is None and organisation.name == "310 000 019"
-        membership = request_membership(principal(person_ref), organisation, None)
+        organisation = db.session.scalar(sa.select(Organisation).where(Organisation.orgnr == orgnr))
+        membership = membership_of(person, organisation)
         check = db.session.scalar(sa.select(RegisterCheck).where(RegisterCheck.membership_id == membership.id))
-        assert (check.outcome, check.reason, check.attempts) == ("pending", "register_unavailable", 1)
-        app.extensions["orgsvc.registry"] = brreg_client(fake_brreg)  # the register is back
+        return ((organisation.name, organisation.register_checked_at is not None),
+                (membership.role, membership.status), (check.outcome, check.reason, check.role_code, check.attempts))
+
+
+def test_a_register_outage_keeps_the_registration_as_pending(app, register_outage, world, client):
+    """Registering through HTTP while the register cannot answer (refused, too slow, 5xx, garbage):
+    the registration is kept with its check pending, the person is told so plainly, the regulator's
+    queue shows the pending check, no request answers 500; the recheck completes it later."""
+    with app.app_context():
+        person = person_ref(PersonFactory(full_name="Ola Nordmann", date_of_birth=date(1975, 3, 14)))
+    login(client, person.email)
+    join_page = client.get("/organisation/join/310000019")
+    assert join_page.status_code == 200
+    assert "Vi fikk ikke svar fra Enhetsregisteret" in join_page.get_data(as_text=True)
+
+    registered = client.post("/organisation/join/310000019", data={"note": ""}, follow_redirects=True)
+    assert registered.status_code == 200
+    page = registered.get_data(as_text=True)
+    assert "Du er registrert som ubekreftet administrator for 310 000 019" in page
+    assert "Vi fikk ikke svar fra Enhetsregisteret. Registreringen din er lagret, og vi sjekker rollen din på nytt" \
+        in page
+    assert _register_check(app, person, "310000019") == (
+        ("310 000 019", False), ("administrator", "pending"), ("pending", "register_unavailable", None, 1))
+
+    caseworker = app.test_client()
+    login(caseworker, world.caseworker.email)
+    queue_page = caseworker.get("/approvals/")
+    assert queue_page.status_code == 200
+    assert "Registeret kunne ikke svare; kontrollen venter" in queue_page.get_data(as_text=True)
+    assert register_outage.server_errors == []
+
+    register_outage.end()
+    with app.app_context():
         assert services.recheck_pending() == {"eligible": 1, "not_eligible": 0, "pending": 0}
-        db.session.expire_all()
-        check = db.session.scalar(sa.select(RegisterCheck).where(RegisterCheck.membership_id == membership.id))
-        assert (check.outcome, check.role_code, check.attempts) == ("eligible", "DAGL", 2)
-        organisation = db.session.get(Organisation, organisation.id)
-        assert organisation.name == "NORDLYS ELEKTRONIKK AS" and organisation.register_checked_at is not None
-
-
-def test_the_regulator_sees_a_pending_check(app, dead_register, world, client):
-    from tests.support import login
-
-    with app.app_context():
-        person = PersonFactory(full_name="Ola Nordmann")
-        request_membership(principal(Ref(person.id)), ensure_organisation("310000019"), None)
-    login(client, world.caseworker.email)
-    page = client.get("/approvals/").get_data(as_text=True)
-    assert "Registeret kunne ikke svare; kontrollen venter" in page
+    assert _register_check(app, person, "310000019") == (
+        ("NORDLYS ELEKTRONIKK AS", True), ("administrator", "pending"), ("eligible", "role_found", "DAGL", 2))
+    assert "Registrert som Daglig leder (DAGL)" in caseworker.get("/approvals/").get_data(as_text=True)
 
 
 def test_recheck_command_reports_and_exits_non_zero_while_pending(app, dead_register, runner):

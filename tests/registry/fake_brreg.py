@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import time
 from datetime import datetime
 
 from werkzeug import Request, Response
@@ -19,6 +20,13 @@ from orgsvc.registry.cli import SAMPLE_DIR
 API = "/enhetsregisteret/api"
 FULLMAKT = "/fullmakt"
 PROKURA_GROUP = "PROK"
+
+# The ways the register fails to answer, as the stand-in can act them out (``FakeBrreg.outage``):
+# too slowly (past any read timeout a test sets), with a 5xx, with a body that is not JSON, or with
+# JSON of the wrong shape for every path.
+OUTAGES = ("slow", "5xx", "garbage", "wrong_shape")
+SLOW_SECONDS = 1.0
+WRONG_SHAPE = {"organisasjonsnummer": 310000019, "navn": ["?"], "_embedded": "?", "rollegrupper": 7}
 
 
 def load_sample() -> tuple[dict, dict, dict]:
@@ -40,12 +48,14 @@ def _dotted(iso: str) -> str:
 
 
 class FakeBrreg:
-    """Install on a pytest-httpserver; ``removed`` org numbers answer 410, as legally removed ones do."""
+    """Install on a pytest-httpserver; ``removed`` org numbers answer 410, as legally removed ones do,
+    and every path fails the same way while ``outage`` names one of ``OUTAGES``."""
 
     def __init__(self, server):
         self.server = server
         self.entities, self.subunits, self.roles = load_sample()
         self.removed: dict[str, str] = {}
+        self.outage: str | None = None
 
     @property
     def api_url(self) -> str:
@@ -56,12 +66,30 @@ class FakeBrreg:
         return self.server.url_for(FULLMAKT)
 
     def install(self) -> FakeBrreg:
-        self.server.expect_request(re.compile(rf"^{API}/enheter/\d+/roller$")).respond_with_handler(self.roller)
-        self.server.expect_request(re.compile(rf"^{API}/enheter/\d+$")).respond_with_handler(self.enhet)
-        self.server.expect_request(re.compile(rf"^{API}/underenheter/\d+$")).respond_with_handler(self.underenhet)
-        self.server.expect_request(f"{API}/enheter").respond_with_handler(self.search)
-        self.server.expect_request(re.compile(rf"^{FULLMAKT}/enheter/\d+/prokura$")).respond_with_handler(self.prokura)
+        routes = [
+            (re.compile(rf"^{API}/enheter/\d+/roller$"), self.roller),
+            (re.compile(rf"^{API}/enheter/\d+$"), self.enhet),
+            (re.compile(rf"^{API}/underenheter/\d+$"), self.underenhet),
+            (f"{API}/enheter", self.search),
+            (re.compile(rf"^{FULLMAKT}/enheter/\d+/prokura$"), self.prokura),
+        ]
+        for path, handler in routes:
+            self.server.expect_request(path).respond_with_handler(self._unless_down(handler))
         return self
+
+    def _unless_down(self, handler):
+        def answer(request: Request) -> Response:
+            if self.outage == "slow":
+                time.sleep(SLOW_SECONDS)
+            elif self.outage == "5xx":
+                return _json({"status": 503, "error": "Service Unavailable", "path": request.path}, 503)
+            elif self.outage == "garbage":
+                return Response("<html><body>Bad Gateway", status=200, content_type="application/json")
+            elif self.outage == "wrong_shape":
+                return _json(WRONG_SHAPE)
+            return handler(request)
+
+        return answer
 
     @staticmethod
     def _orgnr(request: Request) -> str:

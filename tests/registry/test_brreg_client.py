@@ -96,6 +96,25 @@ def test_a_garbage_body_is_unavailable_not_a_crash(client, brreg_server, body):
         client.lookup(NORDLYS)
 
 
+@pytest.mark.parametrize(("path", "body", "ask"), [
+    (rf"^{API}/enheter$", {"_embedded": "?"}, lambda client: client.search("nordlys")),
+    (rf"^{API}/enheter$", {"_embedded": {"enheter": 7}}, lambda client: client.search("nordlys")),
+    (rf"^{API}/enheter/{NORDLYS}/roller$", {"rollegrupper": 7}, lambda client: client.role_holders(NORDLYS)),
+    (rf"^{API}/enheter/{NORDLYS}/roller$", {"rollegrupper": [{"roller": [{"type": "DAGL"}]}]},
+     lambda client: client.role_holders(NORDLYS)),
+])
+def test_json_of_the_wrong_shape_is_unavailable_not_a_crash(client, brreg_server, path, body, ask):
+    _front(brreg_server, path, Response(json.dumps(body), status=200, content_type="application/json"))
+    with pytest.raises(RegisterUnavailable):
+        ask(client)
+
+
+def test_a_wrong_shaped_fullmakt_answer_leaves_the_prokura_holders_unknown(client, brreg_server):
+    answer = {"signeringsGrunnlag": {"muligeSigneringsRoller": {"navn": "Per Prokurist", "rolle": "PROK"}}}
+    _front(brreg_server, rf"^{FULLMAKT}/enheter/{NORDLYS}/prokura$", Response(json.dumps(answer), status=200))
+    assert client.role_holders(NORDLYS).complete is False
+
+
 def test_a_5xx_is_retried_with_backoff_then_succeeds(client, brreg_server):
     error = Response(json.dumps({"status": 503, "error": "Service Unavailable"}), status=503)
     _front(brreg_server, rf"^{API}/enheter/{NORDLYS}$", error)
