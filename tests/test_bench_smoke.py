@@ -101,3 +101,28 @@ def test_the_benchmarks_run_at_smoke_size(tmp_path):
         finally:
             engine.dispose()
         assert left == []
+
+
+def _register_figures(backend: str, entities_per_s: float, peak_rss_mb: float, p50_ms: float, p99_ms: float) -> dict:
+    return {"backend": backend, "entities_per_s": entities_per_s, "roles_per_s": 16_000, "peak_rss_mb": peak_rss_mb,
+            "n": 3000, "p50_ms": p50_ms, "p99_ms": p99_ms, "max_ms": p99_ms * 2, "with_hits": 2708}
+
+
+def test_the_register_report_says_which_targets_were_met_and_which_missed():
+    from bench.register_bench import report, verdicts
+
+    sqlite = _register_figures("sqlite", 21_479, 141, 1.17, 8.78)
+    postgresql = _register_figures("postgresql", 24_912, 149, 2.32, 20.81)
+    assert verdicts(sqlite) == dict.fromkeys(("import_rate", "peak_memory", "search_p50", "search_p99"), True)
+    assert verdicts(postgresql) == {"import_rate": True, "peak_memory": True, "search_p50": True,
+                                    "search_p99": False}
+    assert verdicts(_register_figures("sqlite", 19_999, 300, 5.0, 20.0)) == dict.fromkeys(
+        ("import_rate", "peak_memory", "search_p50", "search_p99"), False)
+
+    text = report(1_100_000, 33, (32, 65), [sqlite, postgresql])
+    after_targets = text.split("Targets: ", 1)[1].split("\n", 1)[1]
+    assert "| sqlite | met (21,479 entities/s) | met (141 MB) | met (1.17 ms) | met (8.78 ms) |" in after_targets
+    assert "| postgresql | met (24,912 entities/s) | met (149 MB) | met (2.32 ms) | **missed** (20.81 ms) |" \
+        in after_targets
+    assert after_targets.rstrip().endswith("Missed: postgresql search p99 < 20 ms (measured 20.81 ms).")
+    assert report(1_100_000, 33, (32, 65), [sqlite]).rstrip().endswith("Every target met on every database.")
