@@ -37,8 +37,8 @@ catalogues: .stamp-install
 
 # Re-extract the English source strings and merge them into the catalogues.
 messages: .stamp-install
-	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output -k lazy_gettext -k _l -o orgsvc/translations/messages.pot .
-	$(BIN)/pybabel -q update --no-fuzzy-matching -i orgsvc/translations/messages.pot -d orgsvc/translations
+	$(BIN)/pybabel -q extract -w 100 -F babel.cfg --no-location --sort-output -k lazy_gettext -k _l -o orgsvc/translations/messages.pot .
+	$(BIN)/pybabel -q update -w 100 --no-fuzzy-matching -i orgsvc/translations/messages.pot -d orgsvc/translations
 
 run: .stamp-install catalogues
 	$(BIN)/orgsvc db upgrade

@@ -65,12 +65,20 @@ class BrregRegister:
 
     def __init__(self, base_url: str = DEFAULT_URL, fullmakt_url: str = DEFAULT_FULLMAKT_URL, *,
                  connect_timeout: float = 3.05, read_timeout: float = 8.0, retries: int = 2,
-                 max_retry_wait: float = 5.0, cache_seconds: float = 300, user_agent: str = "orgsvc"):
+                 max_retry_wait: float = 5.0, budget: float = 12.0, pause_after_failure: float = 30.0,
+                 cache_seconds: float = 300, user_agent: str = "orgsvc"):
         self.base_url = base_url.rstrip("/")
         self.fullmakt_url = fullmakt_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
         self.retries = retries
         self.max_retry_wait = max_retry_wait
+        # A person is waiting (and a gunicorn worker has a timeout): retries stop when another
+        # attempt could run past ``budget`` seconds for the whole question.
+        self.budget = budget
+        # After the register failed to answer, questions fail at once for this long instead of
+        # each waiting out the timeouts again (one registration asks several questions).
+        self.pause_after_failure = pause_after_failure
+        self._resting_until = 0.0
         self.http = requests.Session()
         self.http.headers["User-Agent"] = user_agent
         self._cache: TTLCache = TTLCache(maxsize=4096, ttl=cache_seconds)
@@ -84,25 +92,34 @@ class BrregRegister:
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
-        answer = self._fetch(url, accept, params, shape)
+            if time.monotonic() < self._resting_until:
+                raise RegisterUnavailable(f"{url}: the register did not answer a moment ago")
+        try:
+            answer = self._fetch(url, accept, params, shape)
+        except RegisterUnavailable:
+            with self._lock:
+                self._resting_until = time.monotonic() + self.pause_after_failure
+            raise
         with self._lock:
             self._cache[key] = answer
         return answer
 
     def _fetch(self, url: str, accept: str, params: dict | None, shape: type) -> tuple[int, object]:
+        started = time.monotonic()
         for attempt in range(self.retries + 1):
             last_try = attempt == self.retries
             try:
                 response = self.http.get(url, params=params, headers={"Accept": accept}, timeout=self.timeout)
             except requests.RequestException as error:
-                if last_try:
+                wait = self._backoff(attempt)
+                if last_try or self._over_budget(started, wait):
                     raise RegisterUnavailable(f"{url}: {type(error).__name__}") from error
-                self._sleep(self._backoff(attempt))
+                self._sleep(wait)
                 continue
             if response.status_code in RETRY_STATUSES:
                 wait = _retry_after(response)
                 wait = self._backoff(attempt) if wait is None else wait
-                if last_try or wait > self.max_retry_wait:
+                if last_try or wait > self.max_retry_wait or self._over_budget(started, wait):
                     raise RegisterUnavailable(f"{url}: HTTP {response.status_code}")
                 self._sleep(wait)
                 continue
@@ -110,6 +127,10 @@ class BrregRegister:
                 raise RegisterUnavailable(f"{url}: unexpected HTTP {response.status_code}")
             return response.status_code, self._json(response, url, shape)
         raise RegisterUnavailable(url)  # not reached: the last attempt returns or raises
+
+    def _over_budget(self, started: float, wait: float) -> bool:
+        """Would waiting ``wait`` and trying once more (up to both timeouts) pass the budget?"""
+        return time.monotonic() - started + wait + sum(self.timeout) > self.budget
 
     @staticmethod
     def _json(response: requests.Response, url: str, shape: type):

@@ -21,6 +21,7 @@ def build_register(app: Flask) -> Register:
             app.config["ORGSVC_FULLMAKT_URL"],
             read_timeout=app.config["ORGSVC_BRREG_TIMEOUT"],
             retries=app.config["ORGSVC_BRREG_RETRIES"],
+            pause_after_failure=app.config["ORGSVC_BRREG_PAUSE"],
             user_agent=f"orgsvc/0.1 (+{app.config['ORGSVC_BASE_URL']})",
         )
     raise ValueError(f"ORGSVC_REGISTRY must be one of {', '.join(REGISTERS)}, not {kind!r}")

@@ -34,6 +34,7 @@ def brreg_client(fake: FakeBrreg, **options) -> BrregRegister:
     options.setdefault("read_timeout", 2.0)
     options.setdefault("retries", 1)
     options.setdefault("cache_seconds", 0.001)
+    options.setdefault("pause_after_failure", 0.0)  # tests of the pause set it themselves
     return BrregRegister(fake.api_url, fake.fullmakt_url, **options)
 
 

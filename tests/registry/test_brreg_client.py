@@ -149,6 +149,33 @@ def test_answers_are_cached_briefly(fake_brreg, brreg_server):
     assert len([r for r, _ in brreg_server.log if r.path == f"{API}/enheter/{NORDLYS}"]) == 1
 
 
+def test_retries_stop_when_another_attempt_would_pass_the_time_budget(fake_brreg, brreg_server):
+    """A person is waiting: with 0.3 s timeouts and a 0.5 s budget, a second attempt after a
+    timeout could run to 0.6 s, so the client gives up after one instead of using all five retries."""
+    def slow(_request):
+        time.sleep(1.0)
+        return Response("{}", content_type="application/json")
+
+    _front(brreg_server, rf"^{API}/enheter/{NORDLYS}$", *[slow] * 6)
+    client = brreg_client(fake_brreg, connect_timeout=0.1, read_timeout=0.3, retries=5, budget=0.5)
+    with pytest.raises(RegisterUnavailable):
+        client.lookup(NORDLYS)
+    time.sleep(1.5)  # the server logs a request once its (slow) handler has finished
+    assert len([r for r, _ in brreg_server.log if r.path == f"{API}/enheter/{NORDLYS}"]) == 1
+
+
+def test_after_a_failure_questions_fail_at_once_for_a_pause_then_ask_again(fake_brreg, brreg_server):
+    client = brreg_client(fake_brreg, retries=0, pause_after_failure=0.5)
+    _front(brreg_server, rf"^{API}/enheter/{NORDLYS}$", Response("", status=503))
+    with pytest.raises(RegisterUnavailable):
+        client.lookup(NORDLYS)
+    with pytest.raises(RegisterUnavailable, match="did not answer a moment ago"):
+        client.role_holders(NORDLYS)
+    assert [r.path for r, _ in brreg_server.log] == [f"{API}/enheter/{NORDLYS}"], "the pause asked nobody"
+    time.sleep(0.6)
+    assert client.lookup(NORDLYS).status == LookupStatus.ACTIVE
+
+
 def test_failures_are_not_cached(client, brreg_server):
     _front(brreg_server, rf"^{API}/enheter/{NORDLYS}$", *[Response("", status=503)] * 2)
     with pytest.raises(RegisterUnavailable):

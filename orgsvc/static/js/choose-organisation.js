@@ -6,6 +6,7 @@
   var input = form.querySelector("input[name=q]");
   var list = document.getElementById("org-results");
   var status = document.getElementById("org-results-status");
+  var problem = document.getElementById("org-results-problem");
   var timer = null;
   var latest = 0;
 
@@ -50,7 +51,15 @@
     fetch(form.dataset.searchUrl + "?q=" + encodeURIComponent(query), {
       headers: { "Accept": "application/json" }, credentials: "same-origin"
     }).then(function (response) { return response.json(); }).then(function (data) {
-      if (ticket === latest && data && data.results) { render(data.results); }
+      if (ticket !== latest || !data) { return; }
+      // The register did not answer: say so, rather than «0 organisasjoner funnet».
+      problem.hidden = !data.unavailable;
+      if (data.unavailable) {
+        list.textContent = "";
+        status.textContent = data.message;
+      } else if (data.results) {
+        render(data.results);
+      }
     }).catch(function () { /* the search button still works */ });
   }
 
