@@ -6,6 +6,7 @@ event, audit row and inbox messages.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -30,13 +31,15 @@ from orgsvc.cases.models import (
     CaseStatus,
 )
 from orgsvc.db import utcnow
-from orgsvc.errors import Conflict, InvalidInput, NotFound
+from orgsvc.errors import Conflict, InvalidInput, NotFound, Unavailable
 from orgsvc.extensions import db
 from orgsvc.inbox.services import post_to_organisation, post_to_person
 from orgsvc.organisations.models import Organisation
 from orgsvc.roles.models import Membership, MembershipStatus
 from orgsvc.staff.models import StaffMember
 from orgsvc.transactions import transactional
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 TITLE_MAX, TEXT_MAX = 200, 10_000
@@ -252,11 +255,20 @@ def withdraw(principal: Principal, case_id: int, reason: str | None) -> Case:
 # --- «Ettersend dokumentasjon» ----------------------------------------------------------------
 def add_document(principal: Principal, case_id: int, stream, filename: str | None,
                  organisation_id: int | None) -> CaseDocument:
-    """Store an uploaded file for a case. A refusal stores nothing, on disk or in the database."""
+    """Store an uploaded file for a case. A refusal stores nothing, on disk or in the database.
+
+    When the database cannot take the row (at the insert or at the commit), the stored file is
+    removed and the person is told to try again (Unavailable), not shown a crash.
+    """
     load_case(principal, case_id, "upload")
     stored = uploads.receive(stream, filename)
     try:
         return _record_document(principal, case_id, stored, organisation_id)
+    except sa.exc.DBAPIError as error:
+        uploads.discard(stored)
+        log.error("case %s: the document row could not be written, the stored file is removed: %s",
+                  case_id, error.orig or error)
+        raise Unavailable(field="file") from error
     except BaseException:
         uploads.discard(stored)
         raise

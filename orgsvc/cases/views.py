@@ -25,7 +25,7 @@ from orgsvc.cases.forms import (
 )
 from orgsvc.cases.models import CaseKind
 from orgsvc.cases.uploads import upload_dir
-from orgsvc.errors import InvalidInput, NotFound
+from orgsvc.errors import InvalidInput, NotFound, Unavailable
 from orgsvc.organisations.context import current_organisation
 from orgsvc.organisations.services import by_orgnr, ensure_organisation
 from orgsvc.registry import orgnr as orgnumbers
@@ -155,16 +155,20 @@ def upload(case_id):
     principal = current_principal()
     case = services.load_case(principal, case_id, "upload")
     form = UploadForm()
+    status = 400
     if form.validate_on_submit():
         try:
             document = services.add_document(principal, case.id, form.file.data.stream, form.file.data.filename,
                                               _side(principal, case))
-        except InvalidInput as error:
+        except (InvalidInput, Unavailable) as error:
+            # A refused file, or a database that could not keep it: either way nothing is stored,
+            # and the form is there to try again.
             add_error(form, error, "file")
+            status = error.status
         else:
             flash(_("%(name)s is added to the case.", name=document.original_name), "success")
             return redirect(url_for(".documents", case_id=case.id))
-    return _documents_page(principal, case, upload_form=form, status=400)
+    return _documents_page(principal, case, upload_form=form, status=status)
 
 
 @bp.get("/cases/<int:case_id>/documents/<int:document_id>")

@@ -35,11 +35,22 @@ def test_who_sees_a_case(client, world, cases, persona, case, status):
 
 
 def test_a_user_without_representation_gets_404_for_the_documents_too(app, client, world, cases):
-    from tests.cases.test_uploads import upload_pdf
+    from tests.cases.test_uploads import PDF, upload_pdf
 
-    upload_pdf(app, world.admin_a, cases.a_tip, kind_ok=False)
-    login(client, world.user_a.email)
-    assert client.get(f"/cases/{cases.a_tip}/documents/1").status_code == 404
+    document_id = upload_pdf(app, world.admin_a, cases.a_tip, kind_ok=False)
+    url = f"/cases/{cases.a_tip}/documents/{document_id}"
+    login(client, world.user_a.email)  # a member of A, but not representing A in the tip
+    assert client.get(f"/cases/{cases.a_tip}/documents").status_code == 404
+    refused = client.get(url)
+    assert refused.status_code == 404 and refused.data != PDF
+    client.post("/logout")
+    login(client, world.admin_a.email)  # A's administrator sees every case of A: the same URL works
+    allowed = client.get(url)
+    try:
+        assert allowed.status_code == 200 and allowed.data == PDF
+        assert allowed.headers["Content-Disposition"].startswith("attachment;")
+    finally:
+        allowed.close()
 
 
 def test_the_lists_show_exactly_what_may_be_seen(client, world, cases):

@@ -57,6 +57,31 @@ def test_a_user_creates_a_tip_and_becomes_its_representative(app, client, world)
     assert "Villedende reklame" in client.get("/cases/?tab=tip").get_data(as_text=True)
 
 
+def test_a_user_asks_for_guidance_from_min_side(app, client, world):
+    login(client, world.user_a.email)
+    assert "Veiledninger" in client.get("/cases/?tab=guidance").get_data(as_text=True)
+    response = client.post("/cases/new", data={"kind": "guidance", "title": "Angrerett ved netthandel",
+                                               "description": "Hvor lang angrefrist må vi gi kundene?"})
+    assert response.status_code == 302
+    with app.app_context():
+        case = db.session.scalar(sa.select(Case))
+        assert response.headers["Location"].endswith(f"/cases/{case.id}")
+        assert (case.kind, case.status, case.submitter_org_id, case.counterparty_org_id, case.created_by_id) == (
+            CaseKind.GUIDANCE, CaseStatus.SUBMITTED, world.org_a.id, None, world.user_a.id)
+        assert re.fullmatch(r"\d{4}-\d{6}", case.number)
+        assert list(db.session.execute(sa.select(CaseRepresentative.person_id, CaseRepresentative.organisation_id))
+                    ) == [(world.user_a.id, world.org_a.id)]
+        assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "case.created")).details == {
+            "number": case.number, "kind": "guidance"}
+        number = case.number
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Sak {number} er sendt inn." in page and "Angrerett ved netthandel" in page
+    guidance = client.get("/cases/?tab=guidance").get_data(as_text=True)
+    assert number in guidance and "Angrerett ved netthandel" in guidance
+    assert number not in client.get("/cases/?tab=tip").get_data(as_text=True)
+    assert number not in client.get("/cases/?tab=mediation").get_data(as_text=True)
+
+
 def test_a_mediation_case_against_a_business_from_the_register(app, client, world):
     import_sample(app)
     login(client, world.admin_a.email)

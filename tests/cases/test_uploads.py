@@ -200,3 +200,80 @@ def test_downloads_of_another_organisations_case_are_404(app, client, world, cas
     assert client.get(f"/cases/{cases.a_tip}/documents/{document_id}").status_code == 404
     assert client.get(f"/cases/{cases.a_against_b}/documents/{document_id}").status_code == 404, \
         "a document is only found through its own case"
+
+
+# --- the database refuses the row after the file is stored --------------------------------------
+REFUSE_ON_SQLITE = ("CREATE TRIGGER refuse_documents BEFORE INSERT ON case_document "
+                    "BEGIN SELECT RAISE(ABORT, 'no room for documents'); END")
+REFUSE_ON_POSTGRESQL = (
+    "CREATE FUNCTION refuse_documents() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'no room for documents'; END $$; "
+    "CREATE TRIGGER refuse_documents BEFORE INSERT ON case_document "
+    "FOR EACH ROW EXECUTE FUNCTION refuse_documents()"
+)
+STOP_REFUSING = {"sqlite": "DROP TRIGGER refuse_documents",
+                 "postgresql": "DROP TRIGGER refuse_documents ON case_document; DROP FUNCTION refuse_documents()"}
+
+
+def _refuse_document_rows(app, database) -> None:
+    """A trigger in the database that refuses every new document row (the test's transaction
+    holds it, and takes it away when the test ends)."""
+    with app.app_context():
+        connection = db.session.connection()
+        if database.backend == "sqlite":
+            connection.exec_driver_sql(REFUSE_ON_SQLITE)
+        else:
+            connection.exec_driver_sql(REFUSE_ON_POSTGRESQL)
+        db.session.commit()
+
+
+def _stop_refusing(app, database) -> None:
+    with app.app_context():
+        for statement in STOP_REFUSING[database.backend].split("; "):
+            db.session.connection().exec_driver_sql(statement)
+        db.session.commit()
+
+
+def _fail_the_commit_of_a_document(session) -> None:
+    """At commit, a statement the database refuses (a NOT NULL column set to NULL), once the
+    transaction holds a new document: the row was written, the commit is what fails."""
+    documents = [row for row in session.identity_map.values() if isinstance(row, CaseDocument)]
+    if documents:
+        session.connection().execute(sa.update(CaseDocument).where(CaseDocument.id == documents[0].id)
+                                     .values(sha256=None))
+
+
+def _last_activity(app, case_id):
+    from orgsvc.cases.models import Case
+
+    with app.app_context():
+        return db.session.get(Case, case_id).last_activity_at
+
+
+@pytest.mark.parametrize("moment", ["insert", "commit"])
+def test_a_database_failure_after_the_file_is_stored_leaves_nothing(app, client, database, world, cases, moment):
+    login(client, world.user_a.email)
+    before = _last_activity(app, cases.a_against_b)
+    if moment == "insert":
+        _refuse_document_rows(app, database)
+    else:
+        sa.event.listen(db.session, "before_commit", _fail_the_commit_of_a_document)
+    try:
+        response = post_file(client, cases.a_against_b, "kvittering.pdf", PDF)
+    finally:
+        if moment == "commit":
+            sa.event.remove(db.session, "before_commit", _fail_the_commit_of_a_document)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503, page
+    assert "Tjenesten er midlertidig utilgjengelig. Prøv igjen senere." in page
+    assert 'type="file"' in page, "the form is there to try again"
+    assert _stored_files(app) == [], "the stored file is removed"
+    assert _documents(app) == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(CaseEvent).where(CaseEvent.kind == "document_added")) is None
+    assert _last_activity(app, cases.a_against_b) == before
+
+    if moment == "insert":
+        _stop_refusing(app, database)
+    assert post_file(client, cases.a_against_b, "kvittering.pdf", PDF).status_code == 302, "trying again works"
+    assert len(_stored_files(app)) == 1 and _documents(app) == 1
