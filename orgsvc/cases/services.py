@@ -268,7 +268,7 @@ def add_document(principal: Principal, case_id: int, stream, filename: str | Non
         uploads.discard(stored)
         log.error("case %s: the document row could not be written, the stored file is removed: %s",
                   case_id, error.orig or error)
-        raise Unavailable(field="file") from error
+        raise Unavailable(_l("The file was not saved. Please try again in a little while."), field="file") from error
     except BaseException:
         uploads.discard(stored)
         raise

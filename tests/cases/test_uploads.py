@@ -265,7 +265,7 @@ def test_a_database_failure_after_the_file_is_stored_leaves_nothing(app, client,
             sa.event.remove(db.session, "before_commit", _fail_the_commit_of_a_document)
     page = response.get_data(as_text=True)
     assert response.status_code == 503, page
-    assert "Tjenesten er midlertidig utilgjengelig. Prøv igjen senere." in page
+    assert "Filen ble ikke lagret. Prøv igjen om litt." in page
     assert 'type="file"' in page, "the form is there to try again"
     assert _stored_files(app) == [], "the stored file is removed"
     assert _documents(app) == 0

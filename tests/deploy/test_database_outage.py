@@ -8,11 +8,14 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from openapi_core import OpenAPI
+from openapi_core.testing import MockRequest, MockResponse
 
 from bench.faults import CuttableProxy
 from orgsvc import create_app
 from orgsvc.accounts.models import Person
 from orgsvc.api.auth import create_client
+from orgsvc.api.views import SPEC
 from orgsvc.extensions import db
 from tests.deploy.instances import fresh_database
 from tests.factories import PersonFactory
@@ -87,6 +90,10 @@ def test_the_api_answers_an_outage_in_json(outage):
     assert answer.status_code == 503
     assert answer.get_json()["error"] == "unavailable"
     assert answer.headers["Retry-After"] == "5"
+    # As the OpenAPI document describes it, so the regulator's systems can rely on it.
+    OpenAPI.from_path(SPEC).validate_response(
+        MockRequest("http://localhost", "get", "/api/v1/cases/SAK-1"),
+        MockResponse(answer.get_data(), answer.status_code, dict(answer.headers), answer.mimetype))
 
 
 def test_a_connection_lost_after_the_response_is_made_does_not_turn_it_into_a_500(outage):
