@@ -6,7 +6,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import EmailField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from orgsvc.cases.services import TEXT_MAX, TITLE_MAX
@@ -24,9 +24,12 @@ class CaseForm(FlaskForm):
     description = TextAreaField(_l("Describe the matter"),
                                 validators=[DataRequired(_l("This field is required.")), Length(max=TEXT_MAX)])
     counterparty = StringField(
-        _l("Organisation number of the business the mediation is about"), validators=[Optional(), Length(max=30)],
-        description=_l("Only for mediation cases. Search for the number in «Velg organisasjon» if you do not know it."),
+        _l("The business the mediation is about"), validators=[Optional(), Length(max=100)],
+        description=_l("Only for mediation cases. Its organisation number, or its name to choose it from "
+                       "Enhetsregisteret."),
     )
+    # Filled with the register's matches when a name was given; the person picks one.
+    counterparty_choice = RadioField(_l("Choose the business"), validators=[Optional()], validate_choice=False)
 
 
 class UploadForm(FlaskForm):

@@ -27,7 +27,7 @@ from orgsvc.cases.models import CaseKind
 from orgsvc.cases.uploads import upload_dir
 from orgsvc.errors import InvalidInput, NotFound, Unavailable
 from orgsvc.organisations.context import current_organisation
-from orgsvc.organisations.services import by_orgnr, ensure_organisation
+from orgsvc.organisations.services import business_from, by_orgnr
 from orgsvc.registry import orgnr as orgnumbers
 from orgsvc.web import add_error
 
@@ -67,7 +67,11 @@ def new():
     form = CaseForm()
     if form.validate_on_submit():
         try:
-            counterparty = ensure_organisation(form.counterparty.data) if form.counterparty.data else None
+            counterparty, matches = business_from(form.counterparty.data, form.counterparty_choice.data)
+            if matches:  # a name was given: the person chooses among the register's matches
+                form.counterparty_choice.choices = [(m.orgnr, f"{m.name} ({orgnumbers.format_orgnr(m.orgnr)}"
+                                                     f"{', ' + m.place if m.place else ''})") for m in matches]
+                return render_template("cases/new.html", form=form, organisation=organisation)
             case = services.create_case(principal, organisation.id, form.kind.data, form.title.data,
                                         form.description.data, counterparty)
         except InvalidInput as error:

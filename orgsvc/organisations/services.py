@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -107,6 +108,33 @@ def register_person(principal: Principal, orgnr: str, note: str | None) -> Regis
     membership = request_membership(principal, organisation, note)
     outcome = db.session.scalar(sa.select(RegisterCheck.outcome).where(RegisterCheck.membership_id == membership.id))
     return Registration(organisation, membership, outcome == Outcome.PENDING)
+
+
+REGISTER_DOWN = _l("The Central Coordinating Register for Legal Entities does not answer just now. Try again in a "
+                   "little while, or give the organisation number below.")
+# Only digits and the separators people type in organisation numbers: a number, not a name.
+_NUMBER_LIKE = re.compile(r"[\d\s.\-\u00a0]+")
+
+
+def business_from(typed: str | None, picked: str | None) -> tuple[Organisation | None, list[Choice]]:
+    """The business a person means by what they ``typed`` (a number or a name) or ``picked`` from
+    an earlier list: (the organisation, []) once it is known, or (None, the register's matches to
+    choose from) for a name. Refusals are InvalidInput on the ``counterparty`` field."""
+    typed = (typed or "").strip()
+    try:
+        if picked or _NUMBER_LIKE.fullmatch(typed):
+            return ensure_organisation(picked or typed), []
+        if not typed:
+            return None, []
+        found = choices(typed)
+    except InvalidInput as error:
+        raise InvalidInput(error.message, field="counterparty") from error
+    except RegisterUnavailable as error:
+        raise InvalidInput(REGISTER_DOWN, field="counterparty") from error
+    if not found:
+        raise InvalidInput(_l("No business in the register matches «%(typed)s». Check the spelling, or give "
+                              "its organisation number.", typed=typed), field="counterparty")
+    return None, found
 
 
 def _not_addable(lookup) -> InvalidInput:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from orgsvc.access import current_principal, guard
@@ -22,8 +21,6 @@ from orgsvc.web import add_error, render_form
 bp = Blueprint("organisations", __name__, url_prefix="/organisation")
 
 # Said on the page (templates/organisations/choose.html) and to the search-as-you-type.
-REGISTER_DOWN = _l("The Central Coordinating Register for Legal Entities does not answer just now. Try again in a "
-                   "little while, or give the organisation number below.")
 
 
 def _onboarding():
@@ -58,7 +55,7 @@ def search():
     try:
         results = services.choices(form.q.data or "")
     except RegisterUnavailable:
-        return jsonify(results=[], unavailable=True, message=_(REGISTER_DOWN)), 503
+        return jsonify(results=[], unavailable=True, message=str(services.REGISTER_DOWN)), 503
     return jsonify(unavailable=False, results=[
         {"orgnr": c.orgnr, "orgnr_formatted": orgnumbers.format_orgnr(c.orgnr), "name": c.name, "place": c.place,
          "known": c.known, "url": url_for(".join", orgnr=c.orgnr)} for c in results])

@@ -82,7 +82,9 @@ def test_the_journeys(live, browser, artifacts):
         ola.page.get_by_label("Type sak").select_option("mediation")
         ola.fill("Emne", "Reklamasjon på levert varmepumpe")
         ola.fill("Beskriv saken", "Varmepumpen stoppet etter to uker.")
-        ola.fill("Organisasjonsnummeret til virksomheten meklingen gjelder", "310000035")
+        ola.fill("Virksomheten meklingen gjelder", "fjellsport")  # by name, chosen from the register
+        ola.click("Send inn saken", shot="10-velg-virksomhet")
+        ola.page.get_by_label("FJELLSPORT ØST AS", exact=False).check()
         ola.click("Send inn saken", shot="10-sak")
         ola.page.get_by_label("Gi tilgang til").select_option(label="Kari Hansen")
         ola.click("Gi tilgang")

@@ -93,8 +93,41 @@ def test_a_mediation_case_against_a_business_from_the_register(app, client, worl
         assert db.session.get(Organisation, case.counterparty_org_id).name == "NORDLYS ELEKTRONIKK AS"
 
 
+def test_a_mediation_counterparty_chosen_by_name_from_the_register(app, client, world):
+    import_sample(app)
+    login(client, world.admin_a.email)
+    case = {"kind": "mediation", "title": "Reklamasjon på vaskemaskin", "description": "Maskinen lekker.",
+            "counterparty": "nordlys"}
+    listed = client.post("/cases/new", data=case)
+    assert listed.status_code == 200
+    page = listed.get_data(as_text=True)
+    assert "Velg virksomheten" in page and 'value="310000019"' in page and "NORDLYS ELEKTRONIKK AS" in page
+    assert "Reklamasjon på vaskemaskin" in page, "what was written is kept while choosing"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0, "nothing yet"
+    assert client.post("/cases/new", data={**case, "counterparty_choice": "310000019"}).status_code == 302
+    with app.app_context():
+        created = db.session.scalar(sa.select(Case))
+        assert db.session.get(Organisation, created.counterparty_org_id).orgnr == "310000019"
+
+
+def test_a_counterparty_name_while_the_register_is_down_asks_for_the_number(app, client, world, register_outage):
+    login(client, world.admin_a.email)
+    response = client.post("/cases/new", data={"kind": "mediation", "title": "x", "description": "y",
+                                               "counterparty": "nordlys"})
+    assert response.status_code == 400
+    assert "Enhetsregisteret svarer ikke akkurat nå" in response.get_data(as_text=True)
+    assert register_outage.server_errors == []
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
 @pytest.mark.parametrize(("form", "message"), [
     ({"kind": "mediation", "title": "x", "description": "y"}, "Velg virksomheten meklingen gjelder."),
+    ({"kind": "mediation", "title": "x", "description": "y", "counterparty": "zzqx finnes ikke"},
+     "Ingen virksomhet i Enhetsregisteret passer til «zzqx finnes ikke»"),
+    ({"kind": "mediation", "title": "x", "description": "y", "counterparty": "nordlys",
+      "counterparty_choice": "123456789"}, "123456789 er ikke et gyldig organisasjonsnummer"),
     ({"kind": "mediation", "title": "x", "description": "y", "counterparty": "123"}, "9 sifre"),
     ({"kind": "tip", "title": "", "description": "y"}, "Dette feltet må fylles ut."),
     ({"kind": "lawsuit", "title": "x", "description": "y"}, "Not a valid choice"),
