@@ -48,6 +48,16 @@ def test_gzipped_and_plain_files_are_both_read(app_ctx, tmp_path):
     assert [e.name for e in LocalRegister().search("brønnøysund")] == ["REGISTERENHETEN I BRØNNØYSUND"]
 
 
+def test_progress_is_reported_as_the_file_is_read(app_ctx, tmp_path):
+    """The progress bar of ``orgsvc registry import`` is fed in steps while the file is read,
+    adding up to the file's size on disk (the gzipped bytes, which is what the bar's length is)."""
+    path = _write(tmp_path / "many.json.gz", [_entity(f"{n:09d}", f"FIRMA {n} AS") for n in range(20_000)])
+    steps: list[int] = []
+    import_file(path, on_progress=steps.append)
+    assert len(steps) > 1 and all(step >= 0 for step in steps)
+    assert sum(steps) == path.stat().st_size
+
+
 def test_a_reimport_updates_in_place(app_ctx, tmp_path):
     import_file(_write(tmp_path / "v1.json.gz", [_entity("923609016", "STATOIL ASA")]))
     import_file(_write(tmp_path / "v2.json.gz", [_entity("923609016", "EQUINOR ASA")]))

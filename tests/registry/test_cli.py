@@ -97,3 +97,16 @@ def test_search(runner, sample):
 
 def test_the_sample_ships_with_the_package():
     assert {p.name for p in SAMPLE_DIR.glob("*.json")} == {"enheter.json", "underenheter.json", "roller.json"}
+
+
+def test_lookup_json_for_an_entity_the_register_has_removed(app, runner, fake_brreg):
+    """410 Gone (a legally removed entity), through the real client and the command's JSON form."""
+    from orgsvc.registry.service import build_register
+
+    fake_brreg.removed["923609016"] = "2024-03-09"
+    app.config.update(ORGSVC_REGISTRY="brreg", ORGSVC_BRREG_URL=fake_brreg.api_url,
+                      ORGSVC_FULLMAKT_URL=fake_brreg.fullmakt_url)
+    app.extensions["orgsvc.registry"] = build_register(app)
+    result = runner.invoke(args=["registry", "lookup", "923 609 016", "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"orgnr": "923609016", "name": "923609016", "status": "removed"}

@@ -68,6 +68,28 @@ def test_twenty_simultaneous_first_registrations_give_one_pending_administrator(
                                   + [(MemberRole.USER, MembershipStatus.PENDING)] * 19)
 
 
+def test_users_applying_to_become_administrator_at_once_give_one_applicant(app):
+    """An organisation left without an administrator: five of its users apply at the same moment;
+    one becomes «ubekreftet administrator», the others are told someone already has."""
+    with app.app_context():
+        organisation = OrganisationFactory()
+        users = [MembershipFactory(organisation=organisation).person_id for _ in range(5)]  # active users
+        organisation_id = organisation.id
+
+    def apply(person_id):
+        return lambda: services.apply_for_administrator(_as(person_id), organisation_id, None).role
+
+    results = run_at_once(app, [apply(person_id) for person_id in users])
+    assert results.count(MemberRole.ADMINISTRATOR) == 1, results
+    assert all(isinstance(r, DomainError) for r in results if r != MemberRole.ADMINISTRATOR), results
+    with app.app_context():
+        live = db.session.execute(sa.select(Membership.role, Membership.status).where(
+            Membership.organisation_id == organisation_id,
+            Membership.status.in_([MembershipStatus.PENDING, MembershipStatus.ACTIVE]))).all()
+    assert sorted(live) == sorted([(MemberRole.ADMINISTRATOR, MembershipStatus.PENDING)]
+                                  + [(MemberRole.USER, MembershipStatus.ACTIVE)] * 4)
+
+
 @pytest.mark.parametrize("action", ["demote", "remove"])
 def test_two_administrators_acting_on_each_other_leave_one(app, action):
     with app.app_context():
