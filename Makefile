@@ -30,6 +30,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
 	touch $@
 
+# wrk drives the throughput benchmark (a Python load generator would take a core from the servers).
+.stamp-bench-system:
+	command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk; }
+	touch $@
+
 # Compile the message catalogues from their .po sources (the editable install does it too;
 # this keeps them fresh after a .po edit).
 catalogues: .stamp-install
@@ -50,7 +56,7 @@ test: .stamp-test catalogues
 
 # Every benchmark at the issues' sizes (about an hour), written into bench/RESULTS.md;
 # bench-smoke runs them tiny, as CI does, and only prints.
-bench: .stamp-test
+bench: .stamp-test .stamp-bench-system
 	$(BIN)/python -m bench.run --size full
 
 bench-smoke: .stamp-test
