@@ -40,6 +40,19 @@ def test_downgrade_to_empty_and_upgrade_again(tmp_path):
         db.engine.dispose()
 
 
+def test_the_register_word_key_is_a_covering_index_on_postgresql(database):
+    """The name search scans register_name_word by word and filters on all_words: on PostgreSQL
+    the key's index carries all_words, so the scan never visits the table (index-only)."""
+    key = sa.inspect(database.engine).get_pk_constraint("register_name_word")
+    assert key["constrained_columns"] == ["word", "orgnr"]
+    if database.engine.dialect.name == "postgresql":
+        with database.engine.connect() as connection:
+            definition = connection.execute(sa.text(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = 'register_name_word' "
+                "AND indexname = 'pk_register_name_word' AND schemaname = current_schema()")).scalar_one()
+        assert definition.endswith("(word, orgnr) INCLUDE (all_words)")
+
+
 def test_partial_unique_indexes_exist_in_the_database(database):
     indexes = {index["name"]: index for index in sa.inspect(database.engine).get_indexes("membership")}
     assert indexes["uq_membership_live"]["unique"]

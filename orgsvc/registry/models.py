@@ -36,10 +36,15 @@ class RegisterNameWord(db.Model):
     """One word of one entity's name: the index behind autocomplete («Velg organisasjon»)."""
 
     __tablename__ = "register_name_word"
-    __table_args__ = (sa.Index("ix_register_name_word_orgnr", "orgnr", "word"),)
+    __table_args__ = (
+        # On PostgreSQL the primary key's index also carries all_words, so a search scans the index
+        # alone (an index-only scan) instead of visiting a table page for every word it passes.
+        sa.PrimaryKeyConstraint("word", "orgnr", postgresql_include=["all_words"]),
+        sa.Index("ix_register_name_word_orgnr", "orgnr", "word"),
+    )
 
-    word: Mapped[str] = mapped_column(ByteOrderString, primary_key=True)
-    orgnr: Mapped[str] = mapped_column(sa.String(9), primary_key=True)
+    word: Mapped[str] = mapped_column(ByteOrderString)
+    orgnr: Mapped[str] = mapped_column(sa.String(9))
     # All the entity's index words, space-separated with spaces at both ends (" nordlys kafe as "):
     # the other words of a query are checked on the row the index scan is already on, instead of
     # probing the index again for every candidate.
