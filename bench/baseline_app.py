@@ -17,27 +17,22 @@ Targets: at least 500 requests/s, p99 under 50 ms, the access layer's cost at mo
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import os
 import re
-import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.common import OUT_DIR
+from bench.service import gunicorn, service_env
 
 ROOT = OUT_DIR.parent.parent
 PAGE = "/cases/?tab=mediation"
@@ -79,81 +74,6 @@ def create_baseline_app():
 
     app.view_functions["cases.index"] = cases_without_access_layer
     return app
-
-
-# --- running gunicorn -----------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class Server:
-    name: str
-    port: int
-    process: subprocess.Popen
-    log: Path
-
-
-def server_env(database_url: str, instance: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ORGSVC_")}
-    env.update({
-        "ORGSVC_ENV": "development",
-        "ORGSVC_DATABASE_URL": database_url,
-        "ORGSVC_SECRET_KEY": secrets.token_hex(32),
-        "ORGSVC_INSTANCE_PATH": str(instance),
-        "ORGSVC_LOGIN_LIMIT_PER_ACCOUNT": "10000 per 1 minute",
-        "ORGSVC_LOGIN_LIMIT_PER_ADDRESS": "10000 per 1 minute",
-        "ORGSVC_LOG_LEVEL": "WARNING",
-        "ORGSVC_MAIL_BACKEND": "log",
-    })
-    return env
-
-
-@contextlib.contextmanager
-def gunicorn(name: str, app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[Server]:
-    """gunicorn with ``workers`` sync workers on a free port; stopped (and waited for) on exit."""
-    port = free_port()
-    log = Path(env["ORGSVC_INSTANCE_PATH"]) / f"gunicorn-{name}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            # No control socket: instances on one host (both apps here, anyone else's) would share its path.
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-             "--no-control-socket", "--graceful-timeout", "5", "--log-level", "warning", app_spec],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server(name, port, process, log)
-    try:
-        _wait_until_up(server)
-        yield server
-    finally:
-        _stop(process)
-
-
-def _wait_until_up(server: Server, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"gunicorn ({server.name}) exited: {server.log.read_text()[-3000:]}")
-        with contextlib.suppress(OSError):
-            status, _headers, _body = request(server.port, "GET", "/login")
-            if status == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn ({server.name}) did not answer in {timeout:.0f} s: {server.log.read_text()[-3000:]}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM to the gunicorn master (it stops its workers); SIGKILL to its process group if stuck."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)  # its own session: gunicorn's master and workers only
-            process.wait(timeout=10)
 
 
 # --- HTTP --------------------------------------------------------------------------------------
@@ -317,11 +237,12 @@ def measure(world, backend: str, plan: LoadPlan, instance: Path) -> dict:
     """Throughput of the service and of the baseline for both personas of ``world``."""
     from bench.cases_bench import wait_for_quiet
 
-    env = server_env(world.url, instance)
+    env = service_env(world.url, instance, ORGSVC_LOGIN_LIMIT_PER_ACCOUNT="10000 per 1 minute",
+                      ORGSVC_LOGIN_LIMIT_PER_ADDRESS="10000 per 1 minute")
     load_average = wait_for_quiet(plan.wait_for_quiet) if plan.wait_for_quiet else os.getloadavg()[0]
     results: dict = {"backend": backend, "connections": plan.connections, "workers": 2, "load": load_average}
-    with gunicorn("service", "wsgi:app", env) as service, \
-            gunicorn("baseline", "bench.baseline_app:create_baseline_app()", env) as baseline:
+    with gunicorn("service", env) as service, \
+            gunicorn("baseline", env, app_spec="bench.baseline_app:create_baseline_app()") as baseline:
         results["servers"] = {"service": service.process.pid, "baseline": baseline.process.pid}
         for persona, email in (("admin", world.admin_email), ("user", world.user_email)):
             cookie = log_in(service.port, email, world.password)
