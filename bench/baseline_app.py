@@ -34,7 +34,6 @@ from urllib.parse import urlencode
 from bench.common import OUT_DIR
 from bench.service import gunicorn, service_env
 
-ROOT = OUT_DIR.parent.parent
 PAGE = "/cases/?tab=mediation"
 USER_AGENT = "orgsvc-bench/1"
 TARGET_RPS, TARGET_P99_MS, TARGET_COST = 500, 50, 0.10

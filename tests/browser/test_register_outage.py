@@ -3,26 +3,19 @@ screen readers, instead of announcing that nothing was found."""
 
 from __future__ import annotations
 
-import socket
-
 from orgsvc.registry.brreg import BrregRegister
 from tests.browser.journey import Visitor
 from tests.browser.test_journeys import register
+from tests.registry.fixtures import closed_port
 
 DOWN = "Enhetsregisteret svarer ikke akkurat nå"
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_search_as_you_type_says_when_the_register_is_down(live, browser, artifacts):
     visitor = Visitor(browser, live, artifacts, "register-down")
     try:
         register(visitor, "Per Hansen", "per@example.com", "1970-02-02")
-        dead = f"http://127.0.0.1:{_closed_port()}"
+        dead = f"http://127.0.0.1:{closed_port()}"
         live.app.extensions["orgsvc.registry"] = BrregRegister(
             f"{dead}/enhetsregisteret/api", f"{dead}/fullmakt", connect_timeout=0.2, read_timeout=0.2, retries=0)
         visitor.click("Jeg representerer en virksomhet", role="link")

@@ -68,7 +68,7 @@ OUTAGE_READ_TIMEOUT = 0.25
 assert OUTAGE_READ_TIMEOUT * 2 < SLOW_SECONDS
 
 
-def _closed_port() -> int:
+def closed_port() -> int:
     """A loopback port nothing listens on (bound, then closed): connecting is refused."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -98,7 +98,7 @@ class RegisterOutage:
 
     def begin(self) -> None:
         if self.kind == "refused":
-            dead = f"http://127.0.0.1:{_closed_port()}"
+            dead = f"http://127.0.0.1:{closed_port()}"
             self._configure(f"{dead}/enhetsregisteret/api", f"{dead}/fullmakt", OUTAGE_READ_TIMEOUT)
         else:
             self.fake.outage = self.kind
