@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from orgsvc.access import Principal, guard, load_guarded, visible
+from orgsvc.access import Principal, guard, load_guarded, may, visible
 from orgsvc.access.principal import reloaded
 from orgsvc.accounts.models import Person
 from orgsvc.audit.services import record
@@ -201,7 +201,10 @@ def may_apply_for_administrator(principal: Principal, organisation_id: int) -> b
     neither active nor awaiting the regulator, may ask to become it. A forecast for the page; the
     decision itself is taken under the organisation's lock."""
     grant = principal.grant_in(organisation_id)
-    return grant is not None and grant.role == MemberRole.USER and would_be_first(organisation_id)
+    if grant is None or grant.role != MemberRole.USER:
+        return False
+    return may(principal, "apply_administrator", db.session.get(Membership, grant.membership_id)) and (
+        would_be_first(organisation_id))
 
 
 @transactional
@@ -209,7 +212,7 @@ def _apply_for_administrator(principal: Principal, organisation_id: int, note: s
     grant = principal.grant_in(organisation_id)
     if grant is None:
         raise NotFound()
-    current = locked_membership(principal, grant.membership_id, "leave")
+    current = locked_membership(principal, grant.membership_id, "apply_administrator")
     organisation = current.organisation
     if current.status not in LIVE_STATUSES or current.role != MemberRole.USER:
         raise Conflict(_l("You are already connected to %(organisation)s, or your request is waiting.",
