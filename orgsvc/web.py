@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+import functools
+
+from babel.support import NullTranslations, Translations
 from flask import render_template, request
 from flask_wtf import FlaskForm
+from wtforms.i18n import messages_path
 
 from orgsvc.errors import DomainError
+from orgsvc.i18n import current_language
+
+
+@functools.lru_cache(maxsize=8)
+def wtforms_messages(language: str) -> Translations | NullTranslations:
+    """WTForms' own messages («Ikke et gyldig valg») in ``language``, read from disk once."""
+    return Translations.load(messages_path(), [language], domain="wtforms")
+
+
+class Form(FlaskForm):
+    """The base of every orgsvc form. Flask-WTF would read WTForms' message catalogue from disk
+    on every request that shows a form (and every page shows two in its header); this keeps one
+    per language."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            return wtforms_messages(current_language())
 
 
 def form_status(form: FlaskForm) -> int:

@@ -87,3 +87,23 @@ def test_a_signed_in_persons_choice_is_remembered(app, world):
 def test_the_header_shows_the_seed_status_labels(client, world):
     login(client, world.pending_user_a.email)
     assert "ubekreftet bruker" in client.get("/").get_data(as_text=True)
+
+
+def test_wtforms_own_messages_follow_the_language_and_are_read_once():
+    from orgsvc.web import wtforms_messages
+
+    wtforms_messages.cache_clear()
+    norwegian = wtforms_messages("nb")
+    assert norwegian.gettext("Not a valid choice.") == "Ikke et gyldig valg"
+    assert wtforms_messages("en").gettext("Not a valid choice.") == "Not a valid choice."
+    assert wtforms_messages("nb") is norwegian, "one catalogue per language, not one per request"
+
+
+def test_a_form_in_english_gets_wtforms_messages_in_english(app, client, world):
+    from tests.support import login
+
+    login(client, world.user_a.email)
+    client.post("/language", data={"lang": "en"})
+    page = client.post("/cases/new", data={"kind": "lawsuit", "title": "x", "description": "y"})
+    assert page.status_code == 400
+    assert "Not a valid choice" in page.get_data(as_text=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,6 +19,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Leng
 
 from orgsvc.accounts.passwords import MAX_LENGTH, password_problem
 from orgsvc.i18n import LANGUAGES
+from orgsvc.web import Form
 
 NAME_MAX = 200
 EMAIL_MAX = 254
@@ -46,11 +46,11 @@ class BirthDateField(DateField):
             raise ValueError(str(_l("Enter your date of birth as YYYY-MM-DD."))) from error
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes state: nothing but the CSRF token."""
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     full_name = StringField(
         _l("Full name (as in the National Population Register)"),
         validators=[DataRequired(_l("Enter your full name.")), Length(min=2, max=NAME_MAX)],
@@ -92,7 +92,7 @@ class RegistrationForm(FlaskForm):
             raise ValidationError(problem)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=EMAIL_MAX)],
@@ -104,7 +104,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(_l("Enter your current password.")), Length(max=MAX_LENGTH)]
     )
@@ -118,7 +118,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=EMAIL_MAX)],
@@ -126,7 +126,7 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(
         _l("New password"), validators=[DataRequired(_l("Choose a new password.")), Length(max=MAX_LENGTH)]
     )
@@ -137,7 +137,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     lang = SelectField(
         _l("Language"),
         choices=[SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGES.items()],
@@ -146,6 +146,6 @@ class LanguageForm(FlaskForm):
     next = HiddenField()
 
 
-class DigestForm(FlaskForm):
+class DigestForm(Form):
     wants_digest = BooleanField(_l("Send me an e-mail at most once a day about news in the cases I represent "
                                    "my organisation in"))

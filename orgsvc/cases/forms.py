@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from orgsvc.cases.services import TEXT_MAX, TITLE_MAX
 from orgsvc.cases.uploads import ALLOWED_EXTENSIONS
+from orgsvc.web import Form
 
 KIND_LABELS = {"mediation": _l("mediation case"), "tip": _l("tip"), "guidance": _l("guidance")}
 STATUS_LABELS = {"submitted": _l("submitted"), "in_progress": _l("being processed"), "closed": _l("closed"),
                  "withdrawn": _l("withdrawn")}
 
 
-class CaseForm(FlaskForm):
+class CaseForm(Form):
     kind = SelectField(_l("Kind of case"), choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()],
                        validators=[DataRequired()])
     title = StringField(_l("Subject"), validators=[DataRequired(_l("This field is required.")), Length(max=TITLE_MAX)])
@@ -32,7 +32,7 @@ class CaseForm(FlaskForm):
     counterparty_choice = RadioField(_l("Choose the business"), validators=[Optional()], validate_choice=False)
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file."))])
 
     def __init__(self, *args, **kwargs):
@@ -42,34 +42,34 @@ class UploadForm(FlaskForm):
                                    max=f"{current_app.config['ORGSVC_UPLOAD_MAX_MB']:g}")
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     recipient = SelectField(_l("Recipient"), validators=[Optional()], coerce=str)
     body = TextAreaField(_l("Message"), validators=[DataRequired(_l("This field is required.")), Length(max=5000)])
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = TextAreaField(_l("Why do you withdraw the case?"),
                            validators=[DataRequired(_l("This field is required.")), Length(min=3, max=2000)])
 
 
-class FollowForm(FlaskForm):
+class FollowForm(Form):
     email = EmailField(_l("E-mail address for news of the case"), validators=[Optional(), Length(max=254)],
                        description=_l("Your own, or e.g. a department mailbox. Another address must be confirmed "
                                       "from that mailbox first."))
 
 
-class AccessForm(FlaskForm):
+class AccessForm(Form):
     person = SelectField(_l("Give access to"), coerce=int, validators=[DataRequired()])
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField(_l("Status"), choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()
                                                 if k != "withdrawn"])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     caseworker = SelectField(_l("Caseworker"), coerce=str)
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     body = TextAreaField(_l("Reply"), validators=[DataRequired(_l("This field is required.")), Length(max=5000)])
