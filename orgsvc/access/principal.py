@@ -9,6 +9,7 @@ from flask import g, has_request_context
 from flask_login import current_user
 
 from orgsvc.extensions import db
+from orgsvc.organisations.models import Organisation
 from orgsvc.roles.models import LIVE_STATUSES, MemberRole, Membership, MembershipStatus
 
 # The persona a membership gives in its organisation (see policies/policy.csv).
@@ -87,17 +88,25 @@ ANONYMOUS = Principal(person_id=None)
 
 def load_principal(person) -> Principal:
     """Read the person's live memberships and staff role from the database (the source of truth)."""
+    return _load(person, with_organisations=False)[0]
+
+
+def _load(person, *, with_organisations: bool) -> tuple[Principal, list[Organisation]]:
+    """The principal and, if asked, the organisations of its memberships in the same query: every
+    page's header names them, and held for the request they stay in the session's identity map,
+    where ``db.session.get`` finds them without another round trip."""
     if person is None or not getattr(person, "is_authenticated", False):
-        return ANONYMOUS
-    rows = db.session.execute(
-        sa.select(Membership.id, Membership.organisation_id, Membership.role, Membership.status).where(
-            Membership.person_id == person.id, Membership.status.in_(LIVE_STATUSES)
-        )
-    ).all()
+        return ANONYMOUS, []
+    columns = [Membership.id, Membership.organisation_id, Membership.role, Membership.status]
+    query = sa.select(*columns).where(Membership.person_id == person.id, Membership.status.in_(LIVE_STATUSES))
+    if with_organisations:
+        query = query.add_columns(Organisation).join(Organisation, Organisation.id == Membership.organisation_id)
+    rows = db.session.execute(query).all()
     grants = {row.organisation_id: Grant(row.id, row.organisation_id, row.role, row.status) for row in rows}
     staff = person.staff_role
     staff_role = str(staff.role) if staff is not None and staff.is_active else None
-    return Principal(person_id=person.id, staff_role=staff_role, grants=grants)
+    principal = Principal(person_id=person.id, staff_role=staff_role, grants=grants)
+    return principal, [row.Organisation for row in rows] if with_organisations else []
 
 
 def reloaded(principal: Principal) -> Principal:
@@ -116,11 +125,14 @@ def current_principal() -> Principal:
         raise RuntimeError("current_principal() needs a request; services take a Principal argument")
     principal = g.get("principal")
     if principal is None:
-        principal = g.principal = load_principal(current_user)
+        # The session's identity map holds objects weakly: the request keeps the organisations.
+        principal, g.principal_organisations = _load(current_user, with_organisations=True)
+        g.principal = principal
     return principal
 
 
 def forget_current_principal() -> None:
     """Drop the cached principal (after this request changed the person's memberships)."""
     g.pop("principal", None)
+    g.pop("principal_organisations", None)
     g.pop("current_grant", None)

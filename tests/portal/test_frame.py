@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
+
 from orgsvc.accounts.models import Person
 from orgsvc.extensions import db
 from orgsvc.inbox.services import post_to_organisation, post_to_person
@@ -79,3 +81,31 @@ def test_the_page_has_landmarks_and_a_skip_link(client):
     assert '<a class="skip-link" href="#main">' in page
     for landmark in ("<header", '<main id="main"', "<footer"):
         assert landmark in page
+
+
+def test_a_page_reads_the_header_in_one_query_with_the_memberships(app, client, world, database):
+    """The header's organisations come with the memberships; neither the current organisation nor
+    the switch between several asks the database again (a round trip each on every page)."""
+    with app.app_context():
+        MembershipFactory(person=db.session.get(Person, world.admin_a.id),
+                          organisation=db.session.get(Organisation, world.org_b.id),
+                          role=MemberRole.USER, status=MembershipStatus.ACTIVE)
+    login(client, world.admin_a.email)
+    client.get("/cases/")  # the first request after logging in may touch the session's last_seen_at
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if "SAVEPOINT" not in statement:  # the test's own transaction around the request
+            statements.append(" ".join(statement.split()))
+
+    engine = database.engine  # the tests' connection comes from it
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = client.get("/cases/").get_data(as_text=True)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert world.org_a.name in _header(page) and world.org_b.name in _header(page)
+    organisation_reads = [s for s in statements if s.startswith("SELECT organisation.")]
+    assert organisation_reads == [], organisation_reads
+    # The login session, the memberships with their organisations, the cases, the unread count.
+    assert len(statements) == 4, statements
