@@ -19,7 +19,8 @@ import sqlalchemy as sa
 
 from orgsvc.extensions import db
 from orgsvc.registry import parse
-from orgsvc.registry.bulk_writers import role_tuple, writer
+from orgsvc.registry.bulk_writers import AlreadyInRegister, role_tuple, writer
+from orgsvc.registry.models import RegisterEntity
 from orgsvc.registry.names import index_words
 from orgsvc.registry.types import Entity, EntityStatus, RoleHolder
 
@@ -70,17 +71,26 @@ def detect_kind(path: Path) -> str:
     return "entities"
 
 
-def write_entities(entities: list[Entity]) -> None:
-    """Upsert entities and rebuild their search words (live main entities only), in one transaction."""
+def write_entities(entities: list[Entity], *, new: bool = False) -> None:
+    """Upsert entities and rebuild their search words (live main entities only), in one transaction.
+
+    ``new``: the entities are known not to be in the register (a first import), so they are simply
+    inserted; AlreadyInRegister (nothing written) if one is there after all.
+    """
     if not entities:
         return
+    entities = list({entity.orgnr: entity for entity in entities}.values())  # the last word on each
     words = []
     for entity in entities:
         if entity.status == EntityStatus.ACTIVE and not entity.is_subunit:
             indexed = sorted(index_words(entity.name))
             all_words = f" {' '.join(indexed)} "[:600]
             words.extend((word, entity.orgnr, all_words) for word in indexed)
-    writer().entities(entities, words)
+    try:
+        writer().entities(entities, words, new=new)
+    except AlreadyInRegister:
+        db.session.rollback()
+        raise
     db.session.commit()
 
 
@@ -117,12 +127,30 @@ def _parse(kind: str, record: dict):
     return parse.entity(record, subunit=kind == "subunits")
 
 
+class EntityWriter:
+    """Writes an entities file's batches: into an empty register as plain inserts (no merge, no old
+    words to delete), until an entity turns out to be there already; from then on, as merges."""
+
+    def __init__(self) -> None:
+        self.new = db.session.scalar(sa.select(sa.exists().select_from(RegisterEntity))) is False
+        db.session.commit()
+
+    def __call__(self, batch: list[Entity]) -> None:
+        if self.new:
+            try:
+                write_entities(batch, new=True)
+                return
+            except AlreadyInRegister:
+                self.new = False
+        write_entities(batch)
+
+
 def import_file(path: Path, kind: str | None = None, on_progress: Callable[[int], None] | None = None,
                 batch_size: int = BATCH) -> ImportReport:
     """Stream one bulk file into the local register."""
     kind = kind or detect_kind(path)
     report = ImportReport(str(path), kind)
-    write = write_roles if kind == "roles" else write_entities
+    write = write_roles if kind == "roles" else EntityWriter()
     started, batch, position = time.perf_counter(), [], 0
     with open_bulk(path) as (raw, stream):
         for record in items(stream):

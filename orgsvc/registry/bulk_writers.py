@@ -8,7 +8,10 @@ connection, inside the caller's transaction.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
+
+import psycopg
 
 from orgsvc.db import utcnow
 from orgsvc.extensions import db
@@ -31,16 +34,24 @@ def role_tuple(orgnr: str, holder: RoleHolder) -> tuple:
             holder.resigned, holder.deceased, holder.source)
 
 
+class AlreadyInRegister(Exception):
+    """Entities written as new were already there (the file names one twice, or another import
+    ran at the same time): the caller rolls back and writes the batch again as a merge."""
+
+
 def _driver_connection():
     return db.session.connection().connection.driver_connection
 
 
 class SQLiteWriter:
-    def _upsert_sql(self) -> str:
+    def _insert_sql(self, *, new: bool) -> str:
         columns = ", ".join(ENTITY_COLUMNS)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in ENTITY_COLUMNS if c != "orgnr")
         marks = ", ".join("?" * len(ENTITY_COLUMNS))
-        return f"INSERT INTO register_entity ({columns}) VALUES ({marks}) ON CONFLICT (orgnr) DO UPDATE SET {updates}"
+        insert = f"INSERT INTO register_entity ({columns}) VALUES ({marks})"
+        if new:
+            return insert
+        updates = ", ".join(f"{c} = excluded.{c}" for c in ENTITY_COLUMNS if c != "orgnr")
+        return f"{insert} ON CONFLICT (orgnr) DO UPDATE SET {updates}"
 
     # SQLite keeps dates as ISO text (what SQLAlchemy's Date and our UTCDateTime read back).
     @staticmethod
@@ -54,12 +65,18 @@ class SQLiteWriter:
         born = row[8]
         return (*row[:8], born.isoformat() if born else None, *row[9:])
 
-    def entities(self, entities: Sequence[Entity], words: list[tuple[str, str, str]]) -> None:
+    def entities(self, entities: Sequence[Entity], words: list[tuple[str, str, str]], *, new: bool = False) -> None:
         cursor = _driver_connection().cursor()
         now = utcnow()
-        cursor.executemany(self._upsert_sql(), [self._entity_row(entity_tuple(e, now)) for e in entities])
-        orgnrs = [e.orgnr for e in entities]
-        cursor.execute(f"DELETE FROM register_name_word WHERE orgnr IN ({', '.join('?' * len(orgnrs))})", orgnrs)
+        rows = [self._entity_row(entity_tuple(e, now)) for e in entities]
+        try:
+            cursor.executemany(self._insert_sql(new=new), rows)
+        except sqlite3.IntegrityError as error:
+            raise AlreadyInRegister from error
+        if not new:
+            orgnrs = [e.orgnr for e in entities]
+            cursor.execute(f"DELETE FROM register_name_word WHERE orgnr IN ({', '.join('?' * len(orgnrs))})",
+                           orgnrs)
         cursor.executemany("INSERT INTO register_name_word (word, orgnr, all_words) VALUES (?, ?, ?)", words)
 
     def roles(self, orgnrs: list[str], rows: list[tuple]) -> None:
@@ -70,6 +87,23 @@ class SQLiteWriter:
                            [self._role_row(row) for row in rows])
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    """``value`` as a field of COPY's text format."""
+    return value.translate(_COPY_ESCAPES)
+
+
+def _word_lines(words: list[tuple[str, str, str]]) -> str:
+    """The search words as one block of COPY text: a row at a time costs more than the database.
+
+    Words are runs of letters and digits (``names.words``) and ``all_words`` is words and spaces,
+    so neither needs COPY's escaping; the org number comes from the file and is escaped.
+    """
+    return "".join(f"{word}\t{_copy_text(orgnr)}\t{all_words}\n" for word, orgnr, all_words in words)
+
+
 class PostgresWriter:
     def _staging(self, cursor) -> None:
         cursor.execute(
@@ -78,22 +112,33 @@ class PostgresWriter:
         )
         cursor.execute("TRUNCATE staging_register_entity")
 
-    def entities(self, entities: Sequence[Entity], words: list[tuple[str, str, str]]) -> None:
+    def entities(self, entities: Sequence[Entity], words: list[tuple[str, str, str]], *, new: bool = False) -> None:
+        """Merge ``entities`` through a staging table, or (``new``) COPY them straight in."""
         connection = _driver_connection()
         now = utcnow()
+        columns = ", ".join(ENTITY_COLUMNS)
         with connection.cursor() as cursor:
-            self._staging(cursor)
-            columns = ", ".join(ENTITY_COLUMNS)
-            with cursor.copy(f"COPY staging_register_entity ({columns}) FROM STDIN") as copy:
-                for entity in entities:
-                    copy.write_row(entity_tuple(entity, now))
-            updates = ", ".join(f"{c} = excluded.{c}" for c in ENTITY_COLUMNS if c != "orgnr")
-            cursor.execute(f"INSERT INTO register_entity ({columns}) SELECT {columns} FROM staging_register_entity "
-                           f"ON CONFLICT (orgnr) DO UPDATE SET {updates}")
-            cursor.execute("DELETE FROM register_name_word WHERE orgnr = ANY(%s)", ([e.orgnr for e in entities],))
+            if new:
+                try:
+                    self._copy_rows(cursor, f"register_entity ({columns})", (entity_tuple(e, now) for e in entities))
+                except psycopg.errors.UniqueViolation as error:
+                    raise AlreadyInRegister from error
+            else:
+                self._staging(cursor)
+                self._copy_rows(cursor, f"staging_register_entity ({columns})",
+                                (entity_tuple(e, now) for e in entities))
+                updates = ", ".join(f"{c} = excluded.{c}" for c in ENTITY_COLUMNS if c != "orgnr")
+                cursor.execute(f"INSERT INTO register_entity ({columns}) SELECT {columns} "
+                               f"FROM staging_register_entity ON CONFLICT (orgnr) DO UPDATE SET {updates}")
+                cursor.execute("DELETE FROM register_name_word WHERE orgnr = ANY(%s)", ([e.orgnr for e in entities],))
             with cursor.copy("COPY register_name_word (word, orgnr, all_words) FROM STDIN") as copy:
-                for row in words:
-                    copy.write_row(row)
+                copy.write(_word_lines(words))
+
+    @staticmethod
+    def _copy_rows(cursor, target: str, rows) -> None:
+        with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def roles(self, orgnrs: list[str], rows: list[tuple]) -> None:
         with _driver_connection().cursor() as cursor:

@@ -97,7 +97,7 @@ def sync_entities(client: BrregRegister, feed: str, since: datetime | None) -> i
                 entities.append(_removed(orgnr, subunit))
             elif (fresh := _refetch(client, orgnr, subunit)) is not None:
                 entities.append(fresh)
-        write_entities(list({entity.orgnr: entity for entity in entities}.values()))
+        write_entities(entities)
         state = _state(feed)
         state.last_id = max(int(update["oppdateringsid"]) for update in updates)
         state.updated_at = utcnow()

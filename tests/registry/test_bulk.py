@@ -74,6 +74,30 @@ def test_an_entity_deleted_in_a_later_file_leaves_search(app_ctx, tmp_path):
     assert LocalRegister().lookup("923609016").status == "deleted"
 
 
+def test_a_file_naming_an_entity_twice_keeps_its_last_record(app_ctx, tmp_path):
+    """A first import inserts without merging; an entity named again (in the same batch or a later
+    one) turns it into a merge, and the file's last record of it wins, as in a re-import."""
+    records = [_entity("923609016", "STATOIL ASA"), _entity("923609016", "STATOIL PETROLEUM ASA"),
+               _entity("974760673", "REGISTERENHETEN"), _entity("986105174", "NORDLYS FJELLSPORT AS"),
+               _entity("923609016", "EQUINOR ASA")]
+    report = import_file(_write(tmp_path / "twice.json", records), batch_size=2)
+    assert report.records == 5
+    assert _count(RegisterEntity) == 3
+    register = LocalRegister()
+    assert [e.name for e in register.search("equinor")] == ["EQUINOR ASA"]
+    assert register.search("statoil") == []
+    assert [e.name for e in register.search("fjellsport")] == ["NORDLYS FJELLSPORT AS"]
+    assert db.session.scalar(sa.select(sa.func.count(sa.distinct(RegisterNameWord.orgnr)))) == 3
+
+
+def test_odd_characters_in_a_file_are_stored_as_written(app_ctx, tmp_path):
+    """Rows go to PostgreSQL as COPY text: a backslash or tab from the file is data, not syntax."""
+    odd = "12\\3\t45"
+    import_file(_write(tmp_path / "odd.json", [_entity(odd, "BACK\\SLASH\tTAB AS")]))
+    found = LocalRegister().search("slash")
+    assert [(e.orgnr, e.name) for e in found] == [(odd, "BACK\\SLASH\tTAB AS")]
+
+
 def test_roles_are_replaced_on_reimport(app_ctx, tmp_path):
     person = {"type": {"kode": "DAGL", "beskrivelse": "Daglig leder"},
               "person": {"fodselsdato": "1968-05-04", "navn": {"fornavn": "Anders", "etternavn": "Opedal"}}}
