@@ -223,6 +223,9 @@ LOAD_PLANS = {"full": LoadPlan(seconds=10, rounds=3, warmup=3, wait_for_quiet=20
               "smoke": LoadPlan(seconds=1, rounds=1, warmup=0)}
 
 
+FLOOR_PAGE = "/healthz"
+
+
 def _combine(runs: list[dict]) -> dict:
     requests = sum(run["requests"] for run in runs)
     return {"tool": runs[0]["tool"], "requests": requests, "rps": statistics.median(run["rps"] for run in runs),
@@ -268,6 +271,10 @@ def measure(world, backend: str, plan: LoadPlan, instance: Path) -> dict:
                 "rows": len(rows_on(pages["service"])), "same_page": same_page, "service": service_stats,
                 "baseline": baseline_stats, "cost": 1 - service_stats["rps"] / baseline_stats["rps"],
             }
+        # The ceiling of the stack itself: the lightest route of the same server (one query, no
+        # session, no template) under the same load.
+        results["floor"] = _combine([load(service.port, FLOOR_PAGE, "", plan.seconds, plan.connections)
+                                     for _round in range(plan.rounds)])
     results["verdicts"] = {
         f"{persona}_{name}": ok for persona in ("admin", "user") for name, ok in (
             ("rps", results[persona]["service"]["rps"] >= TARGET_RPS),
@@ -311,6 +318,11 @@ def report(result: dict, plan: LoadPlan, size) -> str:
                   "the page frame's queries, the ORM, Jinja and Babel formatting) on two cores shared by the "
                   "workers, PostgreSQL and the load generator; with more connections than workers, p99 includes "
                   "waiting for the worker."]
+    if "floor" in result:
+        floor = result["floor"]
+        lines += ["", f"For scale, the lightest route of the same server, GET {FLOOR_PAGE} (one query; no session, "
+                  f"page frame or template), under the same load: {floor['rps']:,.0f} requests/s, p50 / p99 "
+                  f"{floor['p50_ms']:.1f} / {floor['p99_ms']:.1f} ms."]
     return "\n".join(lines)
 
 

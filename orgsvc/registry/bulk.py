@@ -24,7 +24,6 @@ from orgsvc.registry.models import RegisterEntity
 from orgsvc.registry.names import index_words
 from orgsvc.registry.types import Entity, EntityStatus, RoleHolder
 
-BATCH = 2000
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -86,6 +85,7 @@ def write_entities(entities: list[Entity], *, new: bool = False) -> None:
             indexed = sorted(index_words(entity.name))
             all_words = f" {' '.join(indexed)} "[:600]
             words.extend((word, entity.orgnr, all_words) for word in indexed)
+    words.sort()  # into the word index in its own order: each of its pages is visited once per batch
     try:
         writer().entities(entities, words, new=new)
     except AlreadyInRegister:
@@ -146,9 +146,11 @@ class EntityWriter:
 
 
 def import_file(path: Path, kind: str | None = None, on_progress: Callable[[int], None] | None = None,
-                batch_size: int = BATCH) -> ImportReport:
-    """Stream one bulk file into the local register."""
+                batch_size: int | None = None) -> ImportReport:
+    """Stream one bulk file into the local register, ``batch_size`` records per transaction (by
+    default what suits the database)."""
     kind = kind or detect_kind(path)
+    batch_size = batch_size or writer().batch_size
     report = ImportReport(str(path), kind)
     write = write_roles if kind == "roles" else EntityWriter()
     started, batch, position = time.perf_counter(), [], 0

@@ -53,7 +53,7 @@ def test_progress_is_reported_as_the_file_is_read(app_ctx, tmp_path):
     adding up to the file's size on disk (the gzipped bytes, which is what the bar's length is)."""
     path = _write(tmp_path / "many.json.gz", [_entity(f"{n:09d}", f"FIRMA {n} AS") for n in range(20_000)])
     steps: list[int] = []
-    import_file(path, on_progress=steps.append)
+    import_file(path, on_progress=steps.append, batch_size=5_000)
     assert len(steps) > 1 and all(step >= 0 for step in steps)
     assert sum(steps) == path.stat().st_size
 
