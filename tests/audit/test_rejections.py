@@ -25,6 +25,20 @@ def _decisions(app) -> list[AuditEvent]:
         return rows
 
 
+def _assert_decision(app, action, who, membership_id, window, reason):
+    """The one audit row of the decision: who decided about whom in which organisation, on which
+    membership, when (within ``window``) and why."""
+    actor, subject, organisation = who
+    before, after = window
+    [event] = _decisions(app)
+    assert event.action == action
+    assert (event.actor_id, event.subject_person_id, event.organisation_id) == (
+        actor.id, subject.id, organisation.id)
+    assert (event.object_type, event.object_id) == ("membership", str(membership_id))
+    assert before <= event.occurred_at <= after
+    assert event.reason == reason
+
+
 def test_an_administrator_rejecting_a_join_request_is_logged_with_the_reason(app, client, world):
     membership_id = _membership_id(app, world.pending_user_a, world.org_a)
     login(client, world.admin_a.email)
@@ -33,13 +47,8 @@ def test_an_administrator_rejecting_a_join_request_is_logged_with_the_reason(app
     after = utcnow()
     assert response.status_code == 302
 
-    [event] = _decisions(app)
-    assert event.action == "membership.rejected"
-    assert (event.actor_id, event.subject_person_id, event.organisation_id) == (
-        world.admin_a.id, world.pending_user_a.id, world.org_a.id)
-    assert (event.object_type, event.object_id) == ("membership", str(membership_id))
-    assert before <= event.occurred_at <= after
-    assert event.reason == "Ukjent for oss"
+    _assert_decision(app, "membership.rejected", (world.admin_a, world.pending_user_a, world.org_a),
+                     membership_id, (before, after), "Ukjent for oss")
 
     log = client.get("/organisation/audit").get_data(as_text=True)
     assert "Forespørsel om å bli bruker avvist" in log
@@ -55,13 +64,8 @@ def test_the_regulator_rejecting_a_first_administrator_is_logged_with_the_reason
     after = utcnow()
     assert response.status_code == 302
 
-    [event] = _decisions(app)
-    assert event.action == "approval.rejected"
-    assert (event.actor_id, event.subject_person_id, event.organisation_id) == (
-        world.caseworker.id, world.pending_admin.id, world.org_pending.id)
-    assert (event.object_type, event.object_id) == ("membership", str(membership_id))
-    assert before <= event.occurred_at <= after
-    assert event.reason == "Står ikke som daglig leder i Enhetsregisteret"
+    _assert_decision(app, "approval.rejected", (world.caseworker, world.pending_admin, world.org_pending),
+                     membership_id, (before, after), "Står ikke som daglig leder i Enhetsregisteret")
 
     log = client.get("/regulator/audit").get_data(as_text=True)
     assert "Avvist som administrator av Forbrukertilsynet" in log
