@@ -52,7 +52,7 @@ def _register_extensions(app: Flask) -> None:
     from orgsvc.accounts.passwords import Passwords
     from orgsvc.accounts.throttle import Throttle
     from orgsvc.cases.views import allow_large_uploads
-    from orgsvc.db import configure_engine, release_session
+    from orgsvc.db import configure_engine, release_session, track_writes
     from orgsvc.extensions import csrf, db, migrate
     from orgsvc.registry import service as registry_service
 
@@ -60,7 +60,8 @@ def _register_extensions(app: Flask) -> None:
     app.before_request(allow_large_uploads)
     db.init_app(app)
     # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in reverse).
-    app.teardown_appcontext(lambda _exc: release_session(db.session))
+    app.teardown_appcontext(lambda error: release_session(db.session, error))
+    track_writes(db.session)
     with app.app_context():
         for engine in db.engines.values():
             configure_engine(engine)

@@ -89,24 +89,63 @@ class BindHonouringSession(FlaskSession):
 
 def configure_engine(engine: sa.Engine) -> None:
     """Apply our per-dialect connection settings to ``engine`` (once per engine)."""
+    if not event.contains(engine, "before_cursor_execute", _note_write):
+        event.listen(engine, "before_cursor_execute", _note_write)
     if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_on_connect):
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
 
 
-def release_session(session: scoped_session) -> None:
+def track_writes(session: scoped_session) -> None:
+    """Let ``release_session`` tell a transaction that only read from one that wrote (once per session)."""
+    if not event.contains(session, "after_begin", _forget_writes):
+        event.listen(session, "after_begin", _forget_writes)
+
+
+# Statements that change no data: reads, and the savepoints a unit of work may open and close.
+_NO_WRITE = ("SELECT", "SAVEPOINT", "RELEASE SAVEPOINT")
+_WROTE = "orgsvc.wrote"
+
+
+def _note_write(connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+    if not statement.lstrip()[:17].upper().startswith(_NO_WRITE):
+        connection.info[_WROTE] = True
+
+
+def _forget_writes(_session, _transaction, connection) -> None:
+    connection.info.pop(_WROTE, None)
+
+
+def release_session(session: scoped_session, error: BaseException | None = None) -> None:
     """End the request's session, even when the database went away after the response was made.
+
+    A transaction that only read is committed rather than rolled back: the outcome is the same,
+    but psycopg forgets the connection's prepared statements on every ROLLBACK, and without them
+    PostgreSQL plans every query of every request afresh (about half a page's database time).
+    Anything else - a write, pending changes, an unhandled error - is rolled back as before.
 
     Closing rolls back on the connection; if the server has just dropped it (a restart, a failover)
     that ROLLBACK fails and, left alone, turns a finished request into a 500. The connection is
     gone either way, so the session is invalidated (no network) and the pool replaces it.
     """
     try:
+        if error is None and _only_read(session):
+            session.commit()
         session.remove()
     except sa.exc.DBAPIError as error:
         log.warning("database connection lost while ending a session: %s", error.orig or error)
         session.registry().invalidate()
         session.registry.clear()
+
+
+def _only_read(scoped: scoped_session) -> bool:
+    """Whether the session's open transaction read and nothing more (False if none is open)."""
+    if not scoped.registry.has():
+        return False
+    session = scoped()
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return False
+    return not session.connection().info.get(_WROTE, False)
 
 
 def _sqlite_on_connect(dbapi_connection, _record):

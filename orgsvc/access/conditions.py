@@ -103,12 +103,16 @@ audit_event.add(
 )
 
 # --- case -----------------------------------------------------------------------------------
+# Built once and of the table's columns, like the principal's grants: a user's every detail check asks it.
+_REPRESENTATION = CaseRepresentative.__table__.c
+_REPRESENTS = sa.select(sa.exists().where(_REPRESENTATION.case_id == sa.bindparam("case_id"),
+                                          _REPRESENTATION.person_id == sa.bindparam("person_id"),
+                                          _REPRESENTATION.organisation_id == sa.bindparam("organisation_id")))
+
+
 def _represents(principal, case_id, via_org) -> bool:
     return via_org is not None and principal.person_id is not None and db.session.scalar(
-        sa.select(sa.exists().where(CaseRepresentative.case_id == case_id,
-                                    CaseRepresentative.person_id == principal.person_id,
-                                    CaseRepresentative.organisation_id == via_org))
-    )
+        _REPRESENTS, {"case_id": case_id, "person_id": principal.person_id, "organisation_id": via_org})
 
 
 # An alias of its own, so the subquery never correlates with a query that joins the same table.
