@@ -130,6 +130,9 @@ def release_session(session: scoped_session, error: BaseException | None = None)
     """
     try:
         if error is None and _only_read(session):
+            # The session ends here: expiring what it loaded would only strand objects that code
+            # outside the request still reads (detached, they could not load again).
+            session().expire_on_commit = False
             session.commit()
         session.remove()
     except sa.exc.DBAPIError as error:

@@ -106,3 +106,13 @@ def test_pages_keep_their_prepared_statements_on_postgresql(app, client, world, 
         db.session.rollback()
     assert any("FROM membership" in statement for statement in prepared), prepared
     assert any("FROM case_file" in statement for statement in prepared), prepared
+
+
+@pytest.mark.committing
+def test_what_a_read_only_session_loaded_stays_readable_after_it_ends(app):
+    with app.app_context():
+        OrganisationFactory(name="LESBAR AS")
+        db.session.commit()
+    with app.app_context():
+        organisation = db.session.scalars(sa.select(Organisation)).one()
+    assert organisation.name == "LESBAR AS"  # not expired by the closing commit: detached, it could not reload

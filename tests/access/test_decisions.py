@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+
 import pytest
 
 from orgsvc.access import denial_for, load_principal, may
+from orgsvc.access.policy import Context
 from orgsvc.access.principal import ANONYMOUS
 from orgsvc.accounts.models import Person
 from orgsvc.errors import AuthenticationRequired, Forbidden, NotFound
@@ -180,3 +184,30 @@ def test_a_removed_membership_gives_no_role_any_more(app, world):
         db.session.commit()
         assert not may(principal_of(world, "admin_a"), "manage_members", organisation)
         assert not may(principal_of(world, "admin_a"), "view", organisation)
+
+
+def test_decisions_asked_from_many_threads_at_once_keep_their_own_answers(app):
+    """The policy keeps its parsed matcher per thread: evaluating it stores the question on it."""
+    policy = app.extensions["orgsvc.policy"]
+    context = Context(ANONYMOUS, None, None)  # the only condition asked, "always", reads neither
+    questions = [("administrator", True), ("pending_user", False), ("caseworker", True), ("person", False)]
+    wrong: list[tuple[str, bool]] = []
+    start = threading.Barrier(len(questions))
+
+    def ask(persona: str, expected: bool) -> None:
+        start.wait()
+        for _ in range(500):
+            if policy.allows(persona, "case", "view", context) is not expected:
+                wrong.append((persona, expected))
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, mid-decision too
+    try:
+        threads = [threading.Thread(target=ask, args=question) for question in questions]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+    assert wrong == []
