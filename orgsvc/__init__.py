@@ -60,7 +60,7 @@ def _register_extensions(app: Flask) -> None:
     app.before_request(allow_large_uploads)
     db.init_app(app)
     # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in reverse).
-    app.teardown_appcontext(lambda error: release_session(db.session, error))
+    app.teardown_appcontext(lambda request_error: release_session(db.session, request_error))
     track_writes(db.session)
     with app.app_context():
         for engine in db.engines.values():

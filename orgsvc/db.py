@@ -116,7 +116,7 @@ def _forget_writes(_session, _transaction, connection) -> None:
     connection.info.pop(_WROTE, None)
 
 
-def release_session(session: scoped_session, error: BaseException | None = None) -> None:
+def release_session(session: scoped_session, request_error: BaseException | None = None) -> None:
     """End the request's session, even when the database went away after the response was made.
 
     A transaction that only read is committed rather than rolled back: the outcome is the same,
@@ -129,7 +129,7 @@ def release_session(session: scoped_session, error: BaseException | None = None)
     gone either way, so the session is invalidated (no network) and the pool replaces it.
     """
     try:
-        if error is None and _only_read(session):
+        if request_error is None and _only_read(session):
             # The session ends here: expiring what it loaded would only strand objects that code
             # outside the request still reads (detached, they could not load again).
             session().expire_on_commit = False
