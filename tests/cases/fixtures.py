@@ -31,6 +31,13 @@ def make_case(number, kind, submitter, counterparty=None, status=CaseStatus.SUBM
     return case
 
 
+def assign_caseworker(app, case_id: int, caseworker_id: int) -> None:
+    """Give the case to a caseworker of the regulator (committed, as the regulator's page would)."""
+    with app.app_context():
+        db.session.get(Case, case_id).caseworker_id = caseworker_id
+        db.session.commit()
+
+
 @pytest.fixture
 def cases(app, world) -> Cases:
     with app.app_context():

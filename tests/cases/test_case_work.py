@@ -18,7 +18,7 @@ from orgsvc.extensions import db
 from orgsvc.inbox.models import InboxMessage
 from orgsvc.organisations.models import Organisation
 from tests.accounts.helpers import link_in, outbox
-from tests.cases.fixtures import make_case
+from tests.cases.fixtures import assign_caseworker, make_case
 from tests.factories import MembershipFactory, OrganisationFactory, PersonFactory, StaffFactory
 from tests.registry.fixtures import import_sample
 from tests.support import login
@@ -149,9 +149,7 @@ def test_pending_users_cannot_create_cases(client, world):
 
 # --- withdrawing ------------------------------------------------------------------------------
 def test_withdrawing_needs_a_reason_and_tells_the_caseworker(app, client, world, cases):
-    with app.app_context():
-        db.session.get(Case, cases.a_against_b).caseworker_id = world.caseworker.id
-        db.session.commit()
+    assign_caseworker(app, cases.a_against_b, world.caseworker.id)
     login(client, world.user_a.email)
     assert client.post(f"/cases/{cases.a_against_b}/withdraw", data={"reason": ""}).status_code == 400
     response = client.post(f"/cases/{cases.a_against_b}/withdraw", data={"reason": "Vi ble enige selv."})
@@ -206,9 +204,7 @@ def test_two_withdrawals_at_once_one_wins(app, world):
 
 # --- «Kontakt oss» ----------------------------------------------------------------------------
 def test_contact_the_caseworker_and_get_the_reply_in_the_inbox(app, world, cases):
-    with app.app_context():
-        db.session.get(Case, cases.a_against_b).caseworker_id = world.caseworker.id
-        db.session.commit()
+    assign_caseworker(app, cases.a_against_b, world.caseworker.id)
     party, caseworker, other_side = app.test_client(), app.test_client(), app.test_client()
     login(party, world.user_a.email)
     page = party.get(f"/cases/{cases.a_against_b}/documents").get_data(as_text=True)

@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask_babel import format_datetime
 
-from orgsvc.cases.models import Case, CaseKind, CaseStatus
+from orgsvc.cases.models import CaseKind, CaseStatus
 from orgsvc.cases.services import PAGE_SIZE
 from orgsvc.extensions import db
-from tests.cases.fixtures import make_case
+from tests.cases.fixtures import assign_caseworker, make_case
 from tests.cases.test_uploads import PDF, post_file
 from tests.factories import OrganisationFactory
 from tests.support import login
@@ -174,9 +174,7 @@ def _history(client, case_id) -> list[str]:
 
 
 def test_the_case_page_shows_its_history_newest_first(app, world, cases):
-    with app.app_context():
-        db.session.get(Case, cases.a_against_b).caseworker_id = world.caseworker.id
-        db.session.commit()
+    assign_caseworker(app, cases.a_against_b, world.caseworker.id)
     party, caseworker, other_side = app.test_client(), app.test_client(), app.test_client()
     login(party, world.user_a.email)
     login(caseworker, world.caseworker.email)
