@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -96,3 +98,20 @@ def make_engine(url: str) -> sa.Engine:
     engine = sa.create_engine(url, pool_pre_ping=True)
     configure_engine(engine)
     return engine
+
+
+@contextlib.contextmanager
+def statements_run(engine: sa.Engine) -> Iterator[list[str]]:
+    """Record the SQL sent through ``engine`` meanwhile (whitespace folded), leaving out the
+    savepoints of the tests' own transaction around a request."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if "SAVEPOINT" not in statement:
+            statements.append(" ".join(statement.split()))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)

@@ -111,8 +111,13 @@ _REPRESENTS = sa.select(sa.exists().where(_REPRESENTATION.case_id == sa.bindpara
 
 
 def _represents(principal, case_id, via_org) -> bool:
-    return via_org is not None and principal.person_id is not None and db.session.scalar(
-        _REPRESENTS, {"case_id": case_id, "person_id": principal.person_id, "organisation_id": via_org})
+    if via_org is None or principal.person_id is None:
+        return False
+    known = principal.representing.get(case_id)
+    if known is not None:  # read with the principal's grants
+        return via_org in known
+    return bool(db.session.scalar(
+        _REPRESENTS, {"case_id": case_id, "person_id": principal.person_id, "organisation_id": via_org}))
 
 
 # An alias of its own, so the subquery never correlates with a query that joins the same table.

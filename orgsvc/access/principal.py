@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 import sqlalchemy as sa
 from flask import g, has_request_context
 from flask_login import current_user
 
+from orgsvc.cases.models import CaseRepresentative
 from orgsvc.extensions import db
 from orgsvc.organisations.models import Organisation
 from orgsvc.roles.models import LIVE_STATUSES, MemberRole, Membership, MembershipStatus
@@ -46,6 +49,9 @@ class Principal:
     grants: dict[int, Grant] = field(default_factory=dict)
     # An API client of the regulator's own systems (no person): its name, for the audit log.
     system: str | None = None
+    # For the case named when loading (a case page's): the organisations the person represents in
+    # it, read with the grants. Other cases are looked up when a condition asks.
+    representing: Mapping[int, frozenset[int]] = field(default_factory=dict)
 
     @property
     def is_anonymous(self) -> bool:
@@ -90,29 +96,45 @@ ANONYMOUS = Principal(person_id=None)
 # (plain rows, no ORM) where no objects are wanted: SQLAlchemy's cost of building a statement,
 # deriving its cache key and running the ORM is several times the database's cost of answering it.
 _MEMBERSHIP = Membership.__table__.c
-_LIVE_GRANTS = sa.select(_MEMBERSHIP.id, _MEMBERSHIP.organisation_id, _MEMBERSHIP.role, _MEMBERSHIP.status).where(
-    _MEMBERSHIP.person_id == sa.bindparam("person_id"), _MEMBERSHIP.status.in_(LIVE_STATUSES))
-_LIVE_GRANTS_WITH_ORGANISATIONS = _LIVE_GRANTS.add_columns(Organisation).join(
-    Organisation, Organisation.id == _MEMBERSHIP.organisation_id)
+_REPRESENTATION = CaseRepresentative.__table__.c
 
 
-def load_principal(person) -> Principal:
-    """Read the person's live memberships and staff role from the database (the source of truth)."""
-    return _load(person, with_organisations=False)[0]
+@cache
+def _grants_query(*, with_organisations: bool, for_case: bool) -> sa.Select:
+    """The live grants; with their organisations (for the page header), and with whether the person
+    represents each grant's organisation in one case (for that case's page: its checks then need
+    no second round trip)."""
+    query = sa.select(_MEMBERSHIP.id, _MEMBERSHIP.organisation_id, _MEMBERSHIP.role, _MEMBERSHIP.status).where(
+        _MEMBERSHIP.person_id == sa.bindparam("person_id"), _MEMBERSHIP.status.in_(LIVE_STATUSES))
+    if for_case:
+        query = query.add_columns(sa.exists().where(
+            _REPRESENTATION.case_id == sa.bindparam("case_id"), _REPRESENTATION.person_id == _MEMBERSHIP.person_id,
+            _REPRESENTATION.organisation_id == _MEMBERSHIP.organisation_id).label("represents"))
+    if with_organisations:
+        query = query.add_columns(Organisation).join(Organisation, Organisation.id == _MEMBERSHIP.organisation_id)
+    return query
 
 
-def _load(person, *, with_organisations: bool) -> tuple[Principal, list[Organisation]]:
+def load_principal(person, *, case_id: int | None = None) -> Principal:
+    """Read the person's live memberships and staff role from the database (the source of truth);
+    with ``case_id``, also whom they represent in that case, in the same query."""
+    return _load(person, with_organisations=False, case_id=case_id)[0]
+
+
+def _load(person, *, with_organisations: bool, case_id: int | None = None) -> tuple[Principal, list[Organisation]]:
     """The principal and, if asked, the organisations of its memberships in the same query: every
     page's header names them, and held for the request they stay in the session's identity map,
     where ``db.session.get`` finds them without another round trip."""
     if person is None or not getattr(person, "is_authenticated", False):
         return ANONYMOUS, []
-    query = _LIVE_GRANTS_WITH_ORGANISATIONS if with_organisations else _LIVE_GRANTS
-    rows = db.session.execute(query, {"person_id": person.id}).all()
+    query = _grants_query(with_organisations=with_organisations, for_case=case_id is not None)
+    rows = db.session.execute(query, {"person_id": person.id, "case_id": case_id}).all()
     grants = {row.organisation_id: Grant(row.id, row.organisation_id, row.role, row.status) for row in rows}
+    representing = {} if case_id is None else {
+        case_id: frozenset(row.organisation_id for row in rows if row.represents)}
     staff = person.staff_role
     staff_role = str(staff.role) if staff is not None and staff.is_active else None
-    principal = Principal(person_id=person.id, staff_role=staff_role, grants=grants)
+    principal = Principal(person_id=person.id, staff_role=staff_role, grants=grants, representing=representing)
     return principal, [row.Organisation for row in rows] if with_organisations else []
 
 
@@ -126,14 +148,15 @@ def reloaded(principal: Principal) -> Principal:
     return load_principal(db.session.get(Person, principal.person_id))
 
 
-def current_principal() -> Principal:
-    """The principal of the current request, loaded once per request."""
+def current_principal(*, case_id: int | None = None) -> Principal:
+    """The principal of the current request, loaded once per request. A case's page names the
+    case, so that the first load also reads whom the person represents in it."""
     if not has_request_context():
         raise RuntimeError("current_principal() needs a request; services take a Principal argument")
     principal = g.get("principal")
     if principal is None:
         # The session's identity map holds objects weakly: the request keeps the organisations.
-        principal, g.principal_organisations = _load(current_user, with_organisations=True)
+        principal, g.principal_organisations = _load(current_user, with_organisations=True, case_id=case_id)
         g.principal = principal
     return principal
 

@@ -104,7 +104,7 @@ def _case_context(principal, case) -> dict:
 @bp.get("/cases/<int:case_id>")
 @login_required
 def show(case_id):
-    principal = current_principal()
+    principal = current_principal(case_id=case_id)
     case = services.load_case(principal, case_id)
     context = _case_context(principal, case)
     side = context["side"]
@@ -149,14 +149,14 @@ def _documents_page(principal, case, upload_form=None, message_form=None, status
 @bp.get("/cases/<int:case_id>/documents")
 @login_required
 def documents(case_id):
-    principal = current_principal()
+    principal = current_principal(case_id=case_id)
     return _documents_page(principal, services.load_case(principal, case_id))
 
 
 @bp.post("/cases/<int:case_id>/documents")
 @login_required
 def upload(case_id):
-    principal = current_principal()
+    principal = current_principal(case_id=case_id)
     case = services.load_case(principal, case_id, "upload")
     form = UploadForm()
     status = 400
@@ -178,7 +178,7 @@ def upload(case_id):
 @bp.get("/cases/<int:case_id>/documents/<int:document_id>")
 @login_required
 def download(case_id, document_id):
-    document = services.document(current_principal(), case_id, document_id)
+    document = services.document(current_principal(case_id=case_id), case_id, document_id)
     return send_from_directory(upload_dir(), document.stored_name, as_attachment=True,
                                download_name=document.original_name, mimetype=document.content_type, max_age=0)
 
@@ -186,7 +186,7 @@ def download(case_id, document_id):
 @bp.post("/cases/<int:case_id>/messages")
 @login_required
 def send_message(case_id):
-    principal = current_principal()
+    principal = current_principal(case_id=case_id)
     case = services.load_case(principal, case_id)
     form = _message_form(case, request.form)
     side = _side(principal, case)
@@ -207,7 +207,7 @@ def send_message(case_id):
 @bp.route("/cases/<int:case_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(case_id):
-    principal = current_principal()
+    principal = current_principal(case_id=case_id)
     case = services.load_case(principal, case_id, "withdraw")
     form = WithdrawForm()
     if form.validate_on_submit():
@@ -221,7 +221,7 @@ def withdraw(case_id):
 @bp.post("/cases/<int:case_id>/access")
 @login_required
 def add_access(case_id):
-    principal = current_principal()
+    principal = current_principal(case_id=case_id)
     case = services.load_case(principal, case_id)
     side = _side(principal, case)
     if side is None:
@@ -237,7 +237,7 @@ def add_access(case_id):
 @bp.post("/cases/<int:case_id>/access/<int:representative_id>/remove")
 @login_required
 def remove_access(case_id, representative_id):
-    services.remove_representative(current_principal(), case_id, representative_id)
+    services.remove_representative(current_principal(case_id=case_id), case_id, representative_id)
     flash(_("Access removed."), "success")
     return redirect(url_for(".show", case_id=case_id))
 
@@ -246,7 +246,7 @@ def remove_access(case_id, representative_id):
 @login_required
 def follow(case_id):
     form = FollowForm()
-    row = following.follow(current_principal(), case_id, form.email.data)
+    row = following.follow(current_principal(case_id=case_id), case_id, form.email.data)
     if row.confirmed_at:
         flash(_("You follow the case. News comes to %(email)s at most once a day.", email=row.email), "success")
     else:
@@ -258,7 +258,7 @@ def follow(case_id):
 @bp.post("/cases/<int:case_id>/unfollow")
 @login_required
 def unfollow(case_id):
-    following.unfollow(current_principal(), case_id)
+    following.unfollow(current_principal(case_id=case_id), case_id)
     flash(_("You no longer follow the case."), "success")
     return redirect(url_for(".show", case_id=case_id))
 
@@ -298,7 +298,7 @@ def regulator_list():
 @login_required
 def change_status(case_id):
     form = StatusForm()
-    regulator.change_status(current_principal(), case_id, form.status.data or "")
+    regulator.change_status(current_principal(case_id=case_id), case_id, form.status.data or "")
     flash(_("The status is changed."), "success")
     return redirect(url_for(".show", case_id=case_id))
 
@@ -306,7 +306,7 @@ def change_status(case_id):
 @bp.post("/cases/<int:case_id>/assign")
 @login_required
 def assign(case_id):
-    principal = current_principal()
+    principal = current_principal(case_id=case_id)
     case = services.load_case(principal, case_id, "assign")
     form = _assign_form(case, request.form)
     if not form.validate_on_submit():
@@ -320,7 +320,7 @@ def assign(case_id):
 @login_required
 def reply(case_id, message_id):
     form = ReplyForm()
-    regulator.reply(current_principal(), case_id, message_id, form.body.data)
+    regulator.reply(current_principal(case_id=case_id), case_id, message_id, form.body.data)
     flash(_("Your reply is sent."), "success")
     return redirect(url_for(".documents", case_id=case_id))
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from tests.support import login
+from orgsvc.extensions import db
+from tests.support import login, statements_run
+
+CASE_ACTIONS = ("view", "withdraw", "upload", "message", "follow", "manage_access", "change_status")
 
 VIEW_MATRIX = [
     # persona,          case,          status
@@ -82,3 +87,37 @@ def test_the_list_shows_the_counterparty_from_our_side(client, world, cases):
 def test_only_the_submitting_side_may_withdraw_an_open_case(client, world, cases, persona, case, status):
     login(client, getattr(world, persona).email)
     assert client.get(f"/cases/{getattr(cases, case)}/withdraw").status_code == status
+
+
+def test_a_case_page_reads_the_representation_with_the_memberships(client, world, cases, database):
+    """A user's case page asks whether they represent their organisation in the case as part of
+    reading their memberships, not in a round trip of its own, however many checks the page makes."""
+    login(client, world.user_a.email)
+    client.get("/cases/")  # the first request after logging in may touch the session's last_seen_at
+    for case, status in ((cases.a_against_b, 200), (cases.a_tip, 404)):
+        with statements_run(database.engine) as statements:
+            assert client.get(f"/cases/{case}").status_code == status
+        grants = [s for s in statements if s.startswith("SELECT membership.id")]
+        assert len(grants) == 1 and "case_representative" in grants[0], statements
+        # (The page's lists, such as the history, carry the representation in their own SQL.)
+        lookups = [s for s in statements if s.startswith("SELECT EXISTS") and "case_representative" in s]
+        assert lookups == [], lookups
+
+
+@pytest.mark.parametrize(("persona", "case"), [(persona, case) for persona, case, _status in VIEW_MATRIX])
+def test_a_principal_read_with_a_case_decides_as_one_read_without(app, world, cases, persona, case):
+    """The representation read with the grants answers exactly as the lookup does, for the named
+    case and (by looking up) for every other case, for every action on a case."""
+    from orgsvc.access import load_principal, may
+    from orgsvc.accounts.models import Person
+    from orgsvc.cases.models import Case
+
+    with app.test_request_context():
+        person = db.session.get(Person, getattr(world, persona).id)
+        named = getattr(cases, case)
+        with_case, without = load_principal(person, case_id=named), load_principal(person)
+        for other in (getattr(cases, field.name) for field in dataclasses.fields(cases)):
+            target = db.session.get(Case, other)
+            for action in CASE_ACTIONS:
+                assert may(with_case, action, target) == may(without, action, target), (other, action)
+        assert set(with_case.representing) == {named}

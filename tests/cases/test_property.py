@@ -187,6 +187,17 @@ def _check_regulator_list(principal, organisation_ids, all_cases, may_view: set[
             c.id for c in all_cases if organisation_id in c.party_org_ids and c.id in may_view}
 
 
+def _check_principals_read_with_a_case(persons, all_cases) -> None:
+    """A case's page reads whom the person represents in it with their memberships: every decision
+    on that case equals the one made by looking the representation up."""
+    for person in persons:
+        looked_up = load_principal(person)
+        for case in all_cases:
+            read_with = load_principal(person, case_id=case.id)
+            for action in ("view", "withdraw", "upload", "message"):
+                assert may(read_with, action, case) == may(looked_up, action, case), (person.id, case.id, action)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(membership_plan=memberships, case_plan=cases, crowd=crowds, sort=st.sampled_from(sorted(SORTS)))
 def test_lists_equal_checks_for_every_persona(app, membership_plan, case_plan, crowd, sort):
@@ -211,6 +222,7 @@ def test_lists_equal_checks_for_every_persona(app, membership_plan, case_plan, c
                 # together are all a person sees: exactly the cases the detail page shows them.
                 assert _check_our_cases(principal, organisation_ids, all_cases, sort, names) == may_view, principal
                 _check_regulator_list(principal, organisation_ids, all_cases, may_view)
+            _check_principals_read_with_a_case(persons, all_cases)
         finally:
             savepoint.rollback()
             db.session.expunge_all()

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import re
 
-import sqlalchemy as sa
-
 from orgsvc.accounts.models import Person
 from orgsvc.extensions import db
 from orgsvc.inbox.services import post_to_organisation, post_to_person
 from orgsvc.organisations.models import Organisation
 from orgsvc.roles.models import MemberRole, MembershipStatus
 from tests.factories import MembershipFactory
-from tests.support import login
+from tests.support import login, statements_run
 
 
 def _header(page: str) -> str:
@@ -92,18 +90,8 @@ def test_a_page_reads_the_header_in_one_query_with_the_memberships(app, client, 
                           role=MemberRole.USER, status=MembershipStatus.ACTIVE)
     login(client, world.admin_a.email)
     client.get("/cases/")  # the first request after logging in may touch the session's last_seen_at
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if "SAVEPOINT" not in statement:  # the test's own transaction around the request
-            statements.append(" ".join(statement.split()))
-
-    engine = database.engine  # the tests' connection comes from it
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_run(database.engine) as statements:  # the tests' connection comes from it
         page = client.get("/cases/").get_data(as_text=True)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert world.org_a.name in _header(page) and world.org_b.name in _header(page)
     organisation_reads = [s for s in statements if s.startswith("SELECT organisation.")]
     assert organisation_reads == [], organisation_reads
