@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
+import flask
+import flask_babel
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from orgsvc import i18n
+from orgsvc.i18n import LANGUAGES
 from orgsvc.paths import PACKAGE_DIR, TRANSLATIONS_DIR
 from tests.support import login
 
@@ -107,3 +116,44 @@ def test_a_form_in_english_gets_wtforms_messages_in_english(app, client, world):
     page = client.post("/cases/new", data={"kind": "lawsuit", "title": "x", "description": "y"})
     assert page.status_code == 400
     assert "Not a valid choice" in page.get_data(as_text=True)
+
+
+# --- templates translate and format with the render's locale (orgsvc.i18n) ------------------------
+MOMENTS = st.one_of(
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2060, 12, 31)),  # naive: UTC
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2060, 12, 31), timezones=st.sampled_from(
+        [UTC, ZoneInfo("Europe/Oslo"), ZoneInfo("America/New_York"), timezone(timedelta(hours=5, minutes=30))])),
+)
+FORMATS = st.sampled_from(["short", "medium", "long", "full", "yyyy-MM-dd HH:mm", "EEEE d. MMMM y 'kl.' HH:mm"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(moment=MOMENTS, format=FORMATS, language=st.sampled_from(sorted(LANGUAGES)))
+def test_dates_read_as_flask_babel_writes_them(app, moment, format, language):
+    """The datetimeformat filter (patterns parsed once per locale and format) writes every moment,
+    across time zones and summer time, in every format, exactly as Flask-Babel's does."""
+    with app.test_request_context(), force_locale(language):
+        assert i18n.format_datetime(moment, format) == flask_babel.format_datetime(moment, format)
+
+
+class _FormWithErrors:
+    errors, form_errors = {"name": ["missing"]}, []
+
+    def __iter__(self):
+        return iter(())
+
+
+def test_templates_translate_in_the_locale_they_are_rendered_in(app):
+    """The render's catalogue is the locale's at the render, also for a macro imported without the
+    page's context (which looks it up itself), and for a page rendered in another locale."""
+    source = ('{% from "_macros.html" import error_summary %}{{ _("Log out") }}|{{ error_summary(form) }}|'
+              '{{ ngettext("unread message", "unread messages", 2) }}|{{ when|datetimeformat("short") }}')
+    context = {"form": _FormWithErrors(), "when": datetime(2026, 7, 1, 10, 30, tzinfo=UTC)}
+    with app.test_request_context():
+        norwegian = flask.render_template_string(source, **context)
+        with force_locale("en"):
+            english = flask.render_template_string(source, **context)
+    assert norwegian.startswith("Logg ut|") and norwegian.endswith("|uleste meldinger|01.07.2026, 12:30")
+    assert "Noe må rettes" in norwegian
+    assert english.startswith("Log out|") and english.endswith("|unread messages|7/1/26, 12:30\u202fPM")
+    assert "Something needs correcting" in english
