@@ -44,8 +44,9 @@ def in_english(text) -> str:
 
 
 # --- templates -----------------------------------------------------------------------------------
-# A page asks for dozens of translations and dates. Flask-Babel finds the request's catalogue, locale
-# and time zone anew for each (several context-local lookups); a render looks them up once.
+# A page asks for dozens of translations and dates. Flask-Babel finds the request's catalogue anew for
+# each text (several context-local lookups) and parses a date format's patterns anew for each date;
+# here a render looks its catalogue up once, and a locale's patterns are parsed once per process.
 RENDER_TRANSLATIONS = "_orgsvc_translations"
 NAMED_FORMATS = ("full", "long", "medium", "short")
 
