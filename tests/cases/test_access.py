@@ -6,6 +6,9 @@ import dataclasses
 
 import pytest
 
+from orgsvc.access import load_principal, may
+from orgsvc.accounts.models import Person
+from orgsvc.cases.models import Case
 from orgsvc.extensions import db
 from tests.support import login, statements_run
 
@@ -108,10 +111,6 @@ def test_a_case_page_reads_the_representation_with_the_memberships(client, world
 def test_a_principal_read_with_a_case_decides_as_one_read_without(app, world, cases, persona, case):
     """The representation read with the grants answers exactly as the lookup does, for the named
     case and (by looking up) for every other case, for every action on a case."""
-    from orgsvc.access import load_principal, may
-    from orgsvc.accounts.models import Person
-    from orgsvc.cases.models import Case
-
     with app.test_request_context():
         person = db.session.get(Person, getattr(world, persona).id)
         named = getattr(cases, case)
