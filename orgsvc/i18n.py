@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 
 import flask_babel
@@ -44,16 +44,21 @@ def in_english(text) -> str:
 
 
 # --- templates -----------------------------------------------------------------------------------
-# A page asks for dozens of translations and dates. Flask-Babel finds the request's catalogue anew for
-# each text (several context-local lookups) and parses a date format's patterns anew for each date;
-# here a render looks its catalogue up once, and a locale's patterns are parsed once per process.
+# A page asks for dozens of translations, labels and dates. Flask-Babel finds the request's locale,
+# time zone and catalogue anew for each (several context-local lookups) and parses a date format's
+# patterns anew for each date; here a render looks them up once (a context processor puts them in
+# the render's context), and a locale's patterns are parsed once per process.
 RENDER_TRANSLATIONS = "_orgsvc_translations"
+RENDER_DATES = "_orgsvc_dates"  # (locale identifier, time zone)
+RENDER_MEMO = "_orgsvc_memo"
 NAMED_FORMATS = ("full", "long", "medium", "short")
 
 
-def _render_translations() -> dict:
-    """Context processor: the catalogue of the locale the template is rendered in."""
-    return {RENDER_TRANSLATIONS: get_translations()}
+def _render_locale() -> dict:
+    """Context processor: the locale, time zone and catalogue the template is rendered in, and an
+    empty memo for the labels of this one render."""
+    return {RENDER_TRANSLATIONS: get_translations(), RENDER_DATES: (str(get_locale()), get_timezone()),
+            RENDER_MEMO: {}}
 
 
 def _translations(context):
@@ -82,9 +87,29 @@ def _npgettext(context, message_context, singular, plural, number):
     return _translations(context).unpgettext(message_context, singular, plural, number)
 
 
+def per_render(label: Callable[..., str]) -> Callable[..., str]:
+    """A template global for ``label``, a function of its (hashable) arguments and the locale only,
+    called once per render for each arguments: a list shows the same few status labels on every
+    row, and each lazy label looks the catalogue up again."""
+
+    @pass_context
+    def memoised(context, *args):
+        memo = context.get(RENDER_MEMO)
+        if memo is None:  # a macro imported without context
+            return label(*args)
+        key = (label, args)
+        if key not in memo:
+            memo[key] = label(*args)
+        return memo[key]
+
+    memoised.__name__ = label.__name__
+    return memoised
+
+
 @lru_cache(maxsize=64)
-def _datetime_formatter(locale: Locale, format: str) -> Callable[[datetime], str]:
+def _datetime_formatter(locale_id: str, format: str) -> Callable[[datetime], str]:
     """``babel.dates.format_datetime`` for one locale and format, its patterns parsed once."""
+    locale = Locale.parse(locale_id)
     if format not in NAMED_FORMATS:
         pattern = dates.parse_pattern(format)
         return lambda moment: pattern.apply(moment, locale)
@@ -99,25 +124,33 @@ def _datetime_formatter(locale: Locale, format: str) -> Callable[[datetime], str
     return formatted
 
 
-def format_datetime(moment: datetime | None, format: str | None = None) -> str:
-    """Flask-Babel's ``datetimeformat`` filter (the person's locale, the service's time zone), with
-    the patterns of a locale and format parsed once rather than on every call."""
+def format_datetime(moment: datetime | None, format: str | None = None, *, locale: str | None = None,
+                    zone: tzinfo | None = None) -> str:
+    """Flask-Babel's ``format_datetime`` (by default the person's locale and the service's time
+    zone), with the patterns of a locale and format parsed once rather than on every call."""
     if moment is None or format is None:
         return flask_babel.format_datetime(moment, format)
-    zone = get_timezone()
+    zone = zone or get_timezone()
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     moment = moment.astimezone(zone)
     if hasattr(zone, "normalize"):  # pytz
         moment = zone.normalize(moment)
-    return _datetime_formatter(Locale.parse(get_locale()), format)(moment)
+    return _datetime_formatter(locale or str(get_locale()), format)(moment)
+
+
+@pass_context
+def _datetimeformat(context, moment: datetime | None, format: str | None = None) -> str:
+    """The ``datetimeformat`` filter, in the render's locale and time zone."""
+    locale, zone = context.get(RENDER_DATES) or (None, None)
+    return format_datetime(moment, format, locale=locale, zone=zone)
 
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language)
-    app.context_processor(_render_translations)
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=per_render(current_language))
+    app.context_processor(_render_locale)
     app.jinja_env.install_gettext_callables(_gettext, _ngettext, newstyle=True, pgettext=_pgettext,
                                             npgettext=_npgettext)
-    app.jinja_env.filters["datetimeformat"] = format_datetime
+    app.jinja_env.filters["datetimeformat"] = _datetimeformat

@@ -145,15 +145,38 @@ class _FormWithErrors:
 
 def test_templates_translate_in_the_locale_they_are_rendered_in(app):
     """The render's catalogue is the locale's at the render, also for a macro imported without the
-    page's context (which looks it up itself), and for a page rendered in another locale."""
+    page's context (which looks it up itself), and for a page rendered in another locale. Labels
+    are kept for one render only: the next render, in another locale, translates them anew."""
     source = ('{% from "_macros.html" import error_summary %}{{ _("Log out") }}|{{ error_summary(form) }}|'
+              '{{ case_status_label("submitted") }}|{{ case_status_label(status) }}|{{ role_label("user") }}|'
               '{{ ngettext("unread message", "unread messages", 2) }}|{{ when|datetimeformat("short") }}')
-    context = {"form": _FormWithErrors(), "when": datetime(2026, 7, 1, 10, 30, tzinfo=UTC)}
+    context = {"form": _FormWithErrors(), "when": datetime(2026, 7, 1, 10, 30, tzinfo=UTC), "status": "in_progress"}
     with app.test_request_context():
         norwegian = flask.render_template_string(source, **context)
         with force_locale("en"):
             english = flask.render_template_string(source, **context)
-    assert norwegian.startswith("Logg ut|") and norwegian.endswith("|uleste meldinger|01.07.2026, 12:30")
+        again = flask.render_template_string(source, **context)
+    assert norwegian.startswith("Logg ut|")
+    assert norwegian.endswith("|innsendt|under behandling|bruker|uleste meldinger|01.07.2026, 12:30")
     assert "Noe må rettes" in norwegian
-    assert english.startswith("Log out|") and english.endswith("|unread messages|7/1/26, 12:30\u202fPM")
+    assert english.startswith("Log out|")
+    assert english.endswith("|submitted|being processed|user|unread messages|7/1/26, 12:30\u202fPM")
     assert "Something needs correcting" in english
+    assert again == norwegian
+
+
+def test_a_label_is_translated_once_per_render(app):
+    """A list shows the same status on many rows; its label is looked up once per render."""
+    calls = []
+
+    def label(status):
+        calls.append(status)
+        return status.upper()
+
+    app.jinja_env.globals["counted_label"] = i18n.per_render(label)
+    source = "{% for status in statuses %}{{ counted_label(status) }} {% endfor %}"
+    with app.test_request_context():
+        first = flask.render_template_string(source, statuses=["a", "b", "a", "a", "b"])
+        second = flask.render_template_string(source, statuses=["a"])
+    assert first == "A B A A B " and second == "A "
+    assert calls == ["a", "b", "a"]

@@ -26,6 +26,7 @@ from orgsvc.cases.forms import (
 from orgsvc.cases.models import CaseKind
 from orgsvc.cases.uploads import upload_dir
 from orgsvc.errors import InvalidInput, NotFound, Unavailable
+from orgsvc.i18n import per_render
 from orgsvc.organisations.context import current_organisation
 from orgsvc.organisations.services import business_from, by_orgnr
 from orgsvc.registry import orgnr as orgnumbers
@@ -347,19 +348,21 @@ EVENT_LABELS = {
 }
 
 
-@bp.app_template_global()
 def tab_label(kind) -> str:
     return str(TAB_LABELS.get(CaseKind(kind), kind))
 
 
-@bp.app_template_global()
 def kind_label(kind) -> str:
     return str(KIND_LABELS.get(str(kind), kind))
 
 
-@bp.app_template_global()
 def case_status_label(status) -> str:
     return str(STATUS_LABELS.get(str(status), status))
+
+
+# The labels are the same on every row of a list: each is translated once per render.
+for _label in (tab_label, kind_label, case_status_label):
+    bp.add_app_template_global(per_render(_label), _label.__name__)
 
 
 @bp.app_template_global()

@@ -10,7 +10,7 @@ from orgsvc.access import current_principal, may
 from orgsvc.access.conditions import APPROVAL_QUEUE
 from orgsvc.accounts.forms import ActionForm, LanguageForm
 from orgsvc.db import utcnow
-from orgsvc.i18n import current_language
+from orgsvc.i18n import current_language, per_render
 from orgsvc.organisations.context import (
     PERSONA_LABELS,
     current_grant,
@@ -87,9 +87,9 @@ def init_app(app: Flask) -> None:
     app.context_processor(frame_context)
     app.jinja_env.filters["orgnr"] = format_orgnr
     app.jinja_env.globals.update(
-        role_label=lambda role: ROLE_LABELS.get(role, role),
-        status_label=lambda status: STATUS_LABELS.get(status, status),
-        persona_label=lambda persona: PERSONA_LABELS.get(persona, persona),
+        role_label=per_render(lambda role: str(ROLE_LABELS.get(role, role))),
+        status_label=per_render(lambda status: str(STATUS_LABELS.get(status, status))),
+        persona_label=per_render(lambda persona: str(PERSONA_LABELS.get(persona, persona))),
         audit_label=audit_label,
         now=utcnow,
     )
