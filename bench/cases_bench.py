@@ -155,13 +155,15 @@ class Side:
 
     def unfiltered(self, case_ids: tuple[int, ...] | None = None) -> Callable[[], tuple]:
         """The same page with no access filter: the organisation's page, or exactly ``case_ids``."""
+        from orgsvc.access import Parametrised
         from orgsvc.cases.models import Case, CaseKind
-        from orgsvc.cases.services import party_case_page
+        from orgsvc.cases.services import EVERY_CASE, party_case_page
 
-        condition = Case.kind == CaseKind.MEDIATION
+        condition = EVERY_CASE
         if case_ids is not None:
-            condition = sa.and_(condition, Case.id.in_(case_ids))
-        return lambda: party_case_page(self.world.big_org_id, condition)
+            condition = Parametrised("these cases", Case.id.in_(sa.bindparam("ids", expanding=True)),
+                                     {"ids": list(case_ids)})
+        return lambda: party_case_page(self.world.big_org_id, CaseKind.MEDIATION, condition)
 
     def close(self) -> None:
         from orgsvc.extensions import db

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -71,6 +72,27 @@ class Base(DeclarativeBase):
     """Base of every model; Flask-SQLAlchemy builds ``db.Model`` on it."""
 
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class BuiltStatements:
+    """Statements built once for each key and run again with new parameters.
+
+    Building a statement and deriving its cache key costs SQLAlchemy more than the database's work
+    for a page of a list, and every page asks for several. A key names everything the statement's
+    text depends on (e.g. a sort and an access condition's shape); the values go in as parameters.
+    """
+
+    def __init__(self, kept: int = 512):
+        self._built: dict[Hashable, sa.Executable] = {}
+        self._kept = kept  # keys are few; the cap only bounds a pathological mix
+
+    def get(self, key: Hashable, build: Callable[[], sa.Executable]) -> sa.Executable:
+        statement = self._built.get(key)
+        if statement is None:
+            if len(self._built) >= self._kept:
+                self._built.clear()
+            statement = self._built[key] = build()
+        return statement
 
 
 class BindHonouringSession(FlaskSession):

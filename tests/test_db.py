@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from orgsvc.db import release_session
+from orgsvc.db import BuiltStatements, release_session
 from orgsvc.extensions import db
 from orgsvc.organisations.models import Organisation
 from tests.factories import OrganisationFactory
@@ -116,3 +116,19 @@ def test_what_a_read_only_session_loaded_stays_readable_after_it_ends(app):
     with app.app_context():
         organisation = db.session.scalars(sa.select(Organisation)).one()
     assert organisation.name == "LESBAR AS"  # not expired by the closing commit: detached, it could not reload
+
+
+def test_built_statements_are_built_once_per_key_and_bounded():
+    built = []
+
+    def build(n):
+        built.append(n)
+        return sa.select(sa.literal(n))
+
+    statements = BuiltStatements(kept=2)
+    first = statements.get("a", lambda: build(1))
+    assert statements.get("a", lambda: build(2)) is first
+    statements.get("b", lambda: build(3))
+    statements.get("c", lambda: build(4))  # over the cap: the kept ones are dropped, then built anew
+    assert statements.get("a", lambda: build(5)) is not first
+    assert built == [1, 3, 4, 5]

@@ -6,12 +6,14 @@ list and a detail page can never disagree.
 """
 
 from orgsvc.access.decisions import (
+    Parametrised,
     denial_for,
     guard,
     guard_via,
     load_guarded,
     may,
     may_via,
+    visibility,
     visible,
 )
 from orgsvc.access.principal import Principal, current_principal, load_principal
@@ -19,6 +21,7 @@ from orgsvc.access.resources import GlobalResource
 
 __all__ = [
     "GlobalResource",
+    "Parametrised",
     "Principal",
     "current_principal",
     "denial_for",
@@ -28,5 +31,6 @@ __all__ = [
     "load_principal",
     "may",
     "may_via",
+    "visibility",
     "visible",
 ]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -114,10 +118,68 @@ def visible(
     """
     if caller_scoped and within_org is None:
         raise ValueError("caller_scoped needs within_org: the organisation the caller keeps to")
-    resource_type = registry.by_name[resource]
+    return _access_sql(_policy(), resource, action, caller_scoped, principal, principal.all_personas(within_org))
+
+
+@dataclass(frozen=True)
+class Parametrised:
+    """A condition as SQL with named parameters, and their values.
+
+    Equal ``shape`` means equal SQL. A query built around the SQL can be kept and run again with
+    other values: building a statement and deriving its cache key costs SQLAlchemy more than the
+    database's work for a page of a list, and every page of the portal asks for one.
+    """
+
+    shape: Hashable
+    sql: ColumnElement[bool]
+    params: Mapping[str, Any]
+
+
+def visibility(
+    principal: Principal, resource: str, action: str = "view", within_org: int | None = None, *,
+    caller_scoped: bool = False,
+) -> Parametrised:
+    """``visible`` as a parametrised condition: the same SQL for every principal with the same
+    personas, with the person and the organisations as parameters (``access_person``,
+    ``access_via_0`` ...)."""
+    if caller_scoped and within_org is None:
+        raise ValueError("caller_scoped needs within_org: the organisation the caller keeps to")
+    personas = principal.all_personas(within_org)
     policy = _policy()
+    shape = (policy, resource, action, caller_scoped, principal.person_id is None,
+             tuple((persona, via_org is not None) for persona, via_org in personas))
+    params: dict[str, Any] = {_PERSON: principal.person_id}
+    params.update({f"{_VIA}{index}": via_org for index, (_persona, via_org) in enumerate(personas)
+                   if via_org is not None})
+    return Parametrised(shape, _visibility_sql(shape), params)
+
+
+_PERSON, _VIA = "access_person", "access_via_"
+
+
+@dataclass(frozen=True)
+class _Placeholders:
+    """Stands in for a principal while building parametrised SQL: conditions read only its person."""
+
+    person_id: sa.BindParameter | None
+
+
+@functools.lru_cache(maxsize=1024)
+def _visibility_sql(shape: tuple) -> ColumnElement[bool]:
+    policy, resource, action, caller_scoped, anonymous, personas = shape
+    placeholders = _Placeholders(None if anonymous else sa.bindparam(_PERSON))
+    personas = [(persona, sa.bindparam(f"{_VIA}{index}") if has_via else None)
+                for index, (persona, has_via) in enumerate(personas)]
+    return _access_sql(policy, resource, action, caller_scoped, placeholders, personas)
+
+
+def _access_sql(policy: Policy, resource: str, action: str, caller_scoped: bool, principal,
+                personas: list[tuple[str, Any]]) -> ColumnElement[bool]:
+    """The rows each (persona, via organisation) may ``action``, or'ed: the one builder of both
+    ``visible`` (values) and ``visibility`` (parameters)."""
+    resource_type = registry.by_name[resource]
     clauses = []
-    for persona, via_org in principal.all_personas(within_org):
+    for persona, via_org in personas:
         names = policy.conditions(persona, resource, action)
         if "always" in names:
             # Every row in scope: the persona's other conditions could only add rows it already has.

@@ -46,11 +46,15 @@ def open_session(person: Person, user_agent: str | None) -> str:
     return token
 
 
+# Every request of a signed-in person asks: built once (see orgsvc.db.BuiltStatements).
+_BY_TOKEN_HASH = sa.select(LoginSession).where(LoginSession.token_hash == sa.bindparam("token_hash"))
+
+
 def live_session(token: str | None) -> LoginSession | None:
     """The session for ``token`` if it is still valid, else None."""
     if not token or len(token) > 100:
         return None
-    row = db.session.scalar(sa.select(LoginSession).where(LoginSession.token_hash == token_hash(token)))
+    row = db.session.scalar(_BY_TOKEN_HASH, {"token_hash": token_hash(token)})
     if row is None or row.revoked_at is not None or not row.person.is_active:
         return None
     now = utcnow()

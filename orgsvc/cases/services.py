@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from orgsvc.access import Principal, guard, load_guarded, visible
+from orgsvc.access import Parametrised, Principal, guard, load_guarded, visibility, visible
 from orgsvc.access.decisions import guard_via
 from orgsvc.accounts.models import Person
 from orgsvc.audit.services import record
@@ -30,7 +30,7 @@ from orgsvc.cases.models import (
     CaseRepresentative,
     CaseStatus,
 )
-from orgsvc.db import utcnow
+from orgsvc.db import BuiltStatements, utcnow
 from orgsvc.errors import Conflict, InvalidInput, NotFound, Unavailable
 from orgsvc.extensions import db
 from orgsvc.inbox.services import post_to_organisation, post_to_person
@@ -99,7 +99,7 @@ _PARTIES = _CASE.outerjoin(_SUBMITTER, _SUBMITTER.c.id == _CASE.c.submitter_org_
     _COUNTERPARTY, _COUNTERPARTY.c.id == _CASE.c.counterparty_org_id)
 
 
-def _counterpart_column(organisation_id: int):
+def _counterpart_column(organisation_id):
     """counterpart_of in SQL: the other side's organisation name, or its consumer's."""
     return sa.case((_CASE.c.submitter_org_id == organisation_id,
                     sa.func.coalesce(_COUNTERPARTY.c.name, _CASE.c.counterparty_consumer)),
@@ -110,13 +110,16 @@ def our_cases(principal: Principal, organisation_id: int, kind: CaseKind, sort: 
               page: int = 1) -> tuple[list[CaseRow], bool]:
     """A page of the organisation's cases of one kind that the principal may see."""
     # party_case_page applies the condition to the organisation's own rows only (each side's).
-    access = visible(principal, "case", within_org=organisation_id, caller_scoped=True)
-    return party_case_page(organisation_id, sa.and_(_CASE.c.kind == kind, access), sort, page)
+    access = visibility(principal, "case", within_org=organisation_id, caller_scoped=True)
+    return party_case_page(organisation_id, kind, access, sort, page)
 
 
-def party_case_page(organisation_id: int, condition, sort: str = "activity",
-                    page: int = 1) -> tuple[list[CaseRow], bool]:
-    """A page of the cases ``organisation_id`` is party to that meet ``condition``.
+EVERY_CASE = Parametrised("every case", sa.true(), {})
+
+
+def party_case_page(organisation_id: int, kind: CaseKind, condition: Parametrised = EVERY_CASE,
+                    sort: str = "activity", page: int = 1) -> tuple[list[CaseRow], bool]:
+    """A page of the cases of ``kind`` that ``organisation_id`` is party to and that meet ``condition``.
 
     An organisation is party as submitter or as counterparty, and one query over both (an OR) makes
     the database collect and sort every case of the organisation for each page. Instead each side
@@ -124,23 +127,35 @@ def party_case_page(organisation_id: int, condition, sort: str = "activity",
     cut from the two sides' candidates: the cost follows the page, not the organisation's size.
     ``condition`` is applied to each side's rows, all of them cases of ``organisation_id``.
     """
-    order = SORTS.get(sort, SORTS["activity"])
-    reach = page * PAGE_SIZE + 1
+    sort = sort if sort in SORTS else "activity"
+    statement = _PAGES.get((sort, condition.shape), lambda: _page_statement(sort, condition.sql))
+    values = {**condition.params, "list_organisation": organisation_id, "list_kind": kind,
+              "list_reach": page * PAGE_SIZE + 1, "list_offset": (page - 1) * PAGE_SIZE}
+    rows = db.session.execute(statement, values).all()
+    return [CaseRow(row, row.counterpart or "") for row in rows[:PAGE_SIZE]], len(rows) > PAGE_SIZE
+
+
+_PAGES = BuiltStatements()  # for each sort and shape of condition
+
+
+def _page_statement(sort: str, condition) -> sa.Select:
+    order = SORTS[sort]
+    organisation_id = sa.bindparam("list_organisation")
+    mine = sa.and_(_CASE.c.kind == sa.bindparam("list_kind"), condition)
     sides = [
-        sa.select(_CASE.c.id).where(side == organisation_id, condition).order_by(*order).limit(reach).subquery()
+        sa.select(_CASE.c.id).where(side == organisation_id, mine).order_by(*order)
+        .limit(sa.bindparam("list_reach")).subquery()
         for side in (_CASE.c.submitter_org_id, _CASE.c.counterparty_org_id)
     ]
     candidates = sa.union(*(sa.select(side.c.id) for side in sides))
-    query = (
+    return (
         sa.select(*_LISTED, _counterpart_column(organisation_id))
         .select_from(_PARTIES)
         .where(_CASE.c.id.in_(candidates))
         .order_by(*order)
         .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
+        .offset(sa.bindparam("list_offset"))
     )
-    rows = db.session.execute(query).all()
-    return [CaseRow(row, row.counterpart or "") for row in rows[:PAGE_SIZE]], len(rows) > PAGE_SIZE
 
 
 def cases_of_member(principal: Principal, membership_id: int) -> tuple[Membership, list[Case]]:
