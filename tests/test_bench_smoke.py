@@ -72,7 +72,13 @@ def test_the_benchmarks_run_at_smoke_size(tmp_path):
             assert filtering["agree"]
             numbers(filtering["naive"], plan.naive_runs)
             numbers(filtering["sql"], plan.filter_runs)
-        assert set(result["verdicts"]) >= {"page_ratio_admin", "flat_user", "check_admin_allowed", "filter_user"}
+            first_page = result["page_filter"][persona]
+            assert first_page["agree"], "the naive first page and our_cases differ"
+            assert 0 < first_page["cases"] < plan.large.big_cases  # the organisation's mediation cases
+            numbers(first_page["naive"], plan.naive_runs)
+            numbers(first_page["sql"], plan.filter_runs)
+        assert set(result["verdicts"]) >= {"page_ratio_admin", "flat_user", "check_admin_allowed", "filter_user",
+                                           "page_filter_admin", "page_filter_user"}
 
     throughput = data["throughput"]
     assert throughput["backend"] == ("postgresql" if POSTGRES else "sqlite")
