@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import flask
 import flask_babel
+import jinja2
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
@@ -174,9 +175,17 @@ def test_a_label_is_translated_once_per_render(app):
         return status.upper()
 
     app.jinja_env.globals["counted_label"] = i18n.per_render(label)
-    source = "{% for status in statuses %}{{ counted_label(status) }} {% endfor %}"
+    # An included template and a macro imported with the page's context share the page's memo; a
+    # macro imported without it has no memo and asks each time.
+    app.jinja_loader = jinja2.ChoiceLoader([jinja2.DictLoader({
+        "_row.html": "{{ counted_label(status) }} ",
+        "_labels.html": "{% macro label(status) %}{{ counted_label(status) }}{% endmacro %}",
+    }), app.jinja_loader])
+    source = ('{% from "_labels.html" import label with context %}{% import "_labels.html" as bare %}'
+              "{% for status in statuses %}{% include '_row.html' %}{% endfor %}"
+              "|{{ label('a') }}|{{ bare.label('a') }}")
     with app.test_request_context():
         first = flask.render_template_string(source, statuses=["a", "b", "a", "a", "b"])
         second = flask.render_template_string(source, statuses=["a"])
-    assert first == "A B A A B " and second == "A "
-    assert calls == ["a", "b", "a"]
+    assert first == "A B A A B |A|A" and second == "A |A|A"
+    assert calls == ["a", "b", "a", "a", "a"]  # per render: a and b once, and the bare macro's a

@@ -127,7 +127,9 @@ class Parametrised:
 
     Equal ``shape`` means equal SQL. A query built around the SQL can be kept and run again with
     other values: building a statement and deriving its cache key costs SQLAlchemy more than the
-    database's work for a page of a list, and every page of the portal asks for one.
+    database's work for a page of a list, and every page of the portal asks for one. So a shape must
+    name its SQL everywhere it is used (the access layer's shapes are tuples that start with the
+    policy), and a statement holds one access condition: their parameters share names.
     """
 
     shape: Hashable
@@ -144,8 +146,12 @@ def visibility(
     ``access_via_0`` ...)."""
     if caller_scoped and within_org is None:
         raise ValueError("caller_scoped needs within_org: the organisation the caller keeps to")
-    personas = principal.all_personas(within_org)
     policy = _policy()
+    # Only the personas with rules here make the SQL; in a stable order, so that principals with the
+    # same personas share one shape whatever order their memberships were read in.
+    personas = sorted(((persona, via_org) for persona, via_org in principal.all_personas(within_org)
+                       if policy.conditions(persona, resource, action)),
+                      key=lambda pair: (pair[0], pair[1] is not None, pair[1] or 0))
     shape = (policy, resource, action, caller_scoped, principal.person_id is None,
              tuple((persona, via_org is not None) for persona, via_org in personas))
     params: dict[str, Any] = {_PERSON: principal.person_id}

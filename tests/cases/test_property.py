@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orgsvc.access import Principal, load_principal, may, visible
+from orgsvc.access import Principal, load_principal, may, visibility, visible
 from orgsvc.accounts.models import Person
 from orgsvc.cases import regulator
 from orgsvc.cases.models import Case, CaseKind, CaseMessage, CaseRepresentative, CaseStatus
@@ -198,6 +198,12 @@ def _check_principals_read_with_a_case(persons, all_cases) -> None:
                 assert may(read_with, action, case) == may(looked_up, action, case), (person.id, case.id, action)
 
 
+def _parametrised(model, access) -> set[int]:
+    """The ids the parametrised form of an access condition lists (one statement per shape, shared by
+    every principal of that shape: the random worlds give many principals of one shape)."""
+    return set(db.session.scalars(sa.select(model.id).where(access.sql), access.params))
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(membership_plan=memberships, case_plan=cases, crowd=crowds, sort=st.sampled_from(sorted(SORTS)))
 def test_lists_equal_checks_for_every_persona(app, membership_plan, case_plan, crowd, sort):
@@ -214,8 +220,14 @@ def test_lists_equal_checks_for_every_persona(app, membership_plan, case_plan, c
                     listed = set(db.session.scalars(sa.select(Case.id).where(visible(principal, "case", action))))
                     checked = {case.id for case in all_cases if may(principal, action, case)}
                     assert listed == checked, (principal, action)
+                    assert _parametrised(Case, visibility(principal, "case", action)) == checked, (principal, action)
+                    for organisation_id in organisation_ids:
+                        scoped = visible(principal, "case", action, within_org=organisation_id)
+                        assert _parametrised(Case, visibility(principal, "case", action, within_org=organisation_id)) \
+                            == set(db.session.scalars(sa.select(Case.id).where(scoped))), (principal, organisation_id)
                 listed = set(db.session.scalars(sa.select(CaseMessage.id).where(visible(principal, "case_message"))))
                 assert listed == {m.id for m in all_messages if may(principal, "view", m)}
+                assert _parametrised(CaseMessage, visibility(principal, "case_message")) == listed
 
                 may_view = {case.id for case in all_cases if may(principal, "view", case)}
                 # Every case has an organisation as a party here, so the organisations' lists
