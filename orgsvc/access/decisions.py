@@ -172,8 +172,8 @@ class _Placeholders:
 
 @functools.lru_cache(maxsize=1024)
 def _visibility_sql(shape: tuple) -> ColumnElement[bool]:
-    policy, resource, action, caller_scoped, anonymous, personas = shape
-    placeholders = _Placeholders(None if anonymous else sa.bindparam(_PERSON))
+    policy, resource, action, caller_scoped, no_person, personas = shape
+    placeholders = _Placeholders(None if no_person else sa.bindparam(_PERSON))
     personas = [(persona, sa.bindparam(f"{_VIA}{index}") if has_via else None)
                 for index, (persona, has_via) in enumerate(personas)]
     return _access_sql(policy, resource, action, caller_scoped, placeholders, personas)
