@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, True_
 
 from orgsvc.access.conditions import registry
 from orgsvc.access.policy import Context, Policy
@@ -192,8 +192,21 @@ def _access_sql(policy: Policy, resource: str, action: str, caller_scoped: bool,
             # Leaving them out keeps the SQL a plain scope (e.g. "A OR (A AND EXISTS ...)" defeats
             # SQLite's use of the indexes on A), and changes no answer.
             names = ("always",)
-        scope = sa.true() if caller_scoped else resource_type.scope(via_org)
         for name in names:
-            condition = resource_type.conditions[name]
-            clauses.append(sa.and_(scope, condition.sql(principal, via_org)))
-    return sa.or_(*clauses) if clauses else sa.false()
+            condition = resource_type.conditions[name].sql(principal, via_org)
+            clauses.append(condition if caller_scoped else _both(resource_type.scope(via_org), condition))
+    if not clauses:
+        return sa.false()
+    if any(isinstance(clause, True_) for clause in clauses):
+        return sa.true()  # every row; SQLAlchemy would write "x OR true" out in full
+    return clauses[0] if len(clauses) == 1 else sa.or_(*clauses)
+
+
+def _both(first: ColumnElement[bool], second: ColumnElement[bool]) -> ColumnElement[bool]:
+    """``first AND second``, a bare true left out: SQLAlchemy writes "true AND true" out in full, and
+    an access condition that is simply true should stay one (a caller's query then drops it)."""
+    if isinstance(first, True_):
+        return second
+    if isinstance(second, True_):
+        return first
+    return sa.and_(first, second)
