@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.common import OUT_DIR
+from bench.common import OUT_DIR, no_access_condition
 from bench.service import gunicorn, service_env
 
 PAGE = "/cases/?tab=mediation"
@@ -51,7 +51,7 @@ def create_baseline_app():
 
     from orgsvc import create_app
     from orgsvc.cases.models import CaseKind
-    from orgsvc.cases.services import EVERY_CASE, party_case_page
+    from orgsvc.cases.services import party_case_page
     from orgsvc.cases.views import TABS
     from orgsvc.organisations.context import current_organisation
 
@@ -67,7 +67,7 @@ def create_baseline_app():
         kind = CaseKind(tab) if tab in set(CaseKind) else CaseKind.MEDIATION
         sort = request.args.get("sort", "activity")
         page = max(1, request.args.get("page", 1, type=int))
-        rows, has_more = party_case_page(organisation.id, kind, EVERY_CASE, sort, page)
+        rows, has_more = party_case_page(organisation.id, kind, no_access_condition(), sort, page)
         return render_template("cases/list.html", rows=rows, has_more=has_more, page=page, tab=kind, tabs=TABS,
                                sort=sort, organisation=organisation, can_create=True)
 

@@ -89,3 +89,11 @@ def write_section(name: str, body: str) -> None:
     pattern = re.compile(rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->", re.S)
     text = pattern.sub(lambda _m: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
     RESULTS.write_text(text, encoding="utf-8")
+
+
+def no_access_condition():
+    """The baselines' condition for ``party_case_page``: none. It lives here, in bench/ only, so that
+    nothing in the service itself can list cases without the access layer."""
+    from orgsvc.access import Parametrised
+
+    return Parametrised("bench: no access condition", sa.true(), {})

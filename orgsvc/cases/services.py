@@ -114,10 +114,6 @@ def our_cases(principal: Principal, organisation_id: int, kind: CaseKind, sort: 
     return party_case_page(organisation_id, kind, access, sort, page)
 
 
-# No condition: for the benchmark's baseline, which measures the page without the access layer.
-EVERY_CASE = Parametrised("every case", sa.true(), {})
-
-
 def party_case_page(organisation_id: int, kind: CaseKind, condition: Parametrised, sort: str = "activity",
                     page: int = 1) -> tuple[list[CaseRow], bool]:
     """A page of the cases of ``kind`` that ``organisation_id`` is party to and that meet ``condition``.
