@@ -86,3 +86,41 @@ def test_digest_high_water_marks_become_batches_without_losing_news(tmp_path):
             marks = dict(connection.exec_driver_sql("SELECT address_key, last_event_id FROM digest_state").all())
         assert marks == {"kari@example.com": 2, "ola@example.com": 2, "ny@example.com": None}
         db.engine.dispose()
+
+
+def test_a_business_named_in_an_old_tip_is_kept_in_the_text_and_loses_its_access(tmp_path):
+    """0009: tips and guidance no longer have a counterparty. What was named moves into the
+    description, the named business's representatives lose the case, mediations are untouched."""
+    url = f"sqlite:///{tmp_path / 'parties.sqlite3'}"
+    app = create_app(app_config(url, tmp_path / "instance"))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0008_register_covering_key")
+        db.engine.dispose()
+        with contextlib.closing(sqlite3.connect(tmp_path / "parties.sqlite3")) as connection, connection:
+            connection.executemany(
+                "INSERT INTO organisation (id, orgnr, name, status, created_at) "
+                "VALUES (?, ?, ?, 'approved', '2026-11-20')",
+                [(1, "310000019", "NORDLYS ELEKTRONIKK AS"), (2, "310000035", "FJELLSPORT AS")])
+            cases = [(1, "tip", 1, 2, None), (2, "guidance", 1, None, "Ola Forbruker"), (3, "mediation", 1, 2, None)]
+            connection.executemany(
+                "INSERT INTO case_file (id, number, kind, status, title, description, submitter_org_id, "
+                "counterparty_org_id, counterparty_consumer, created_via, created_at, last_activity_at) "
+                "VALUES (?, 'n' || ?, ?, 'submitted', 't', 'Om dem.', ?, ?, ?, 'portal', '2026-11-20', '2026-11-20')",
+                [(id_, id_, kind, sub, org, consumer) for id_, kind, sub, org, consumer in cases])
+            connection.executemany(
+                "INSERT INTO case_representative (id, case_id, person_id, organisation_id, added_at) "
+                "VALUES (?, ?, ?, ?, '2026-11-20')", [(1, 1, 1, 1), (2, 1, 2, 2), (3, 3, 2, 2)])
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT id, description, counterparty_org_id, counterparty_consumer FROM case_file ORDER BY id").all()
+            representatives = connection.exec_driver_sql(
+                "SELECT id FROM case_representative ORDER BY id").scalars().all()
+        assert [tuple(row) for row in rows] == [
+            (1, "Om dem.\n\nGjelder: FJELLSPORT AS (310000035)", None, None),
+            (2, "Om dem.\n\nGjelder: Ola Forbruker", None, None),
+            (3, "Om dem.", 2, None),
+        ]
+        assert representatives == [1, 3]
+        flask_migrate.downgrade(revision="0008_register_covering_key")
+        db.engine.dispose()

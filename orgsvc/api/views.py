@@ -46,7 +46,8 @@ def _json_body() -> dict:
     return body
 
 
-def _side(body: dict, key: str):
+def _side(body: dict, key: str) -> tuple[str | None, str | None]:
+    """A party as (organisation number, consumer); exactly one of them is given."""
     value = body.get(key)
     if value is None:
         return None, None
@@ -55,7 +56,11 @@ def _side(body: dict, key: str):
     orgnr, consumer = value.get("orgnr"), value.get("consumer")
     if (orgnr is None) == (consumer is None) or not isinstance(orgnr or consumer, str):
         raise InvalidInput(f"{key} needs exactly one of orgnr and consumer, as a string", field=key)
-    return (ensure_organisation(orgnr) if orgnr else None), consumer
+    return orgnr, consumer
+
+
+def _organisation(orgnr: str | None):
+    return ensure_organisation(orgnr) if orgnr else None
 
 
 @bp.get("/openapi.yaml")
@@ -70,10 +75,12 @@ def create_case():
     for key in ("kind", "title", "description"):
         if body.get(key) is not None and not isinstance(body.get(key), str):
             raise InvalidInput(f"{key} must be a string", field=key)
-    submitter, submitter_consumer = _side(body, "submitter")
-    counterparty, counterparty_consumer = _side(body, "counterparty")
-    case = regulator.intake(principal, body.get("kind") or "", body.get("title"), body.get("description"),
-                            counterparty, counterparty_consumer, submitter, submitter_consumer)
+    # Every check first: the organisations are found or added from the register only for a case
+    # that will be created.
+    checked = regulator.check_intake(principal, body.get("kind") or "", body.get("title"), body.get("description"),
+                                     _side(body, "submitter"), _side(body, "counterparty"))
+    case = regulator.intake(principal, checked, _organisation(checked.submitter_orgnr),
+                            _organisation(checked.counterparty_orgnr))
     response = jsonify(_case_json(case))
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/cases/{case.number}"

@@ -6,9 +6,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from orgsvc.cases.services import TEXT_MAX, TITLE_MAX
+from orgsvc.cases.services import ONLY_MEDIATION_HAS_COUNTERPARTY, TEXT_MAX, TITLE_MAX
 from orgsvc.cases.uploads import ALLOWED_EXTENSIONS
 from orgsvc.web import Form
 
@@ -30,6 +30,10 @@ class CaseForm(Form):
     )
     # Filled with the register's matches when a name was given; the person picks one.
     counterparty_choice = RadioField(_l("Choose the business"), validators=[Optional()], validate_choice=False)
+
+    def validate_counterparty(self, field) -> None:
+        if self.kind.data != "mediation" and ((field.data or "").strip() or self.counterparty_choice.data):
+            raise ValidationError(ONLY_MEDIATION_HAS_COUNTERPARTY)
 
 
 class UploadForm(Form):

@@ -34,6 +34,10 @@ class Case(db.Model):
     __tablename__ = "case_file"  # "case" is an SQL keyword
     __table_args__ = (
         sa.CheckConstraint("submitter_org_id IS NOT NULL OR submitter_consumer IS NOT NULL", name="has_submitter"),
+        # Only a mediation has a counterparty: a business named in a tip or a question for guidance
+        # is not a party, and must never see the case (the parties' access follows these columns).
+        sa.CheckConstraint("kind = 'mediation' OR (counterparty_org_id IS NULL AND counterparty_consumer IS NULL)",
+                           name="counterparty_only_in_mediation"),
         sa.Index("ix_case_submitter_list", "submitter_org_id", "kind", "last_activity_at"),
         sa.Index("ix_case_counterparty_list", "counterparty_org_id", "kind", "last_activity_at"),
         sa.Index("ix_case_kind_status", "kind", "status", "last_activity_at"),

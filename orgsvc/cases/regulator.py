@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
@@ -27,6 +29,7 @@ from orgsvc.errors import Conflict, InvalidInput, NotFound
 from orgsvc.extensions import db
 from orgsvc.inbox.services import post_to_person
 from orgsvc.organisations.models import Organisation
+from orgsvc.registry import orgnr as orgnumbers
 from orgsvc.staff.models import StaffMember
 from orgsvc.transactions import transactional
 
@@ -117,28 +120,62 @@ def reply(principal: Principal, case_id: int, message_id: int, body: str | None)
     return answer
 
 
-@transactional
-def intake(principal: Principal, kind: str, title: str | None, description: str | None,
-           counterparty: Organisation | None, counterparty_consumer: str | None,
-           submitter: Organisation | None, submitter_consumer: str | None) -> Case:
-    """A case from the regulator's own systems (e.g. a consumer's complaint against a business)."""
+@dataclass(frozen=True)
+class Intake:
+    """An intake request that has passed every check: nothing is written before it has."""
+
+    kind: CaseKind
+    title: str
+    description: str
+    submitter_orgnr: str | None
+    submitter_consumer: str | None
+    counterparty_orgnr: str | None
+    counterparty_consumer: str | None
+
+
+def check_intake(principal: Principal, kind: str, title: str | None, description: str | None,
+                 submitter: tuple[str | None, str | None], counterparty: tuple[str | None, str | None]) -> Intake:
+    """Check a case from the regulator's own systems; each side is (organisation number, consumer)."""
     guard(principal, "create", CASE_INTAKE)
     try:
         case_kind = CaseKind(kind)
     except ValueError as error:
         raise InvalidInput(_l("kind must be one of mediation, tip, guidance"), field="kind") from error
-    submitter_consumer = text(submitter_consumer, "submitter", required=False, maximum=200)
-    counterparty_consumer = text(counterparty_consumer, "counterparty", required=False, maximum=200)
-    if submitter is None and submitter_consumer is None:
+    submitter_orgnr, counterparty_orgnr = _orgnr(submitter[0], "submitter"), _orgnr(counterparty[0], "counterparty")
+    submitter_consumer = text(submitter[1], "submitter", required=False, maximum=200)
+    counterparty_consumer = text(counterparty[1], "counterparty", required=False, maximum=200)
+    if submitter_orgnr is None and submitter_consumer is None:
         raise InvalidInput(_l("the case needs a submitter: an organisation or a named consumer"), field="submitter")
-    if case_kind == CaseKind.MEDIATION and counterparty is None and counterparty_consumer is None:
+    has_counterparty = counterparty_orgnr is not None or counterparty_consumer is not None
+    if case_kind == CaseKind.MEDIATION and not has_counterparty:
         raise InvalidInput(_l("a mediation case needs a counterparty"), field="counterparty")
-    case = Case(number=pending_number(), kind=case_kind, status=CaseStatus.SUBMITTED,
-                title=text(title, "title", required=True, maximum=TITLE_MAX),
-                description=text(description, "description", required=False) or "",
-                submitter_org_id=submitter.id if submitter else None, submitter_consumer=submitter_consumer,
+    if case_kind != CaseKind.MEDIATION and has_counterparty:
+        raise InvalidInput(_l("only a mediation case has a counterparty; name the business in the description"),
+                           field="counterparty")
+    return Intake(case_kind, text(title, "title", required=True, maximum=TITLE_MAX),
+                  text(description, "description", required=False) or "",
+                  submitter_orgnr, submitter_consumer, counterparty_orgnr, counterparty_consumer)
+
+
+def _orgnr(value: str | None, field: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return orgnumbers.validate(value)
+    except orgnumbers.InvalidOrgnr as error:
+        raise InvalidInput(error.message, field=field) from error
+
+
+@transactional
+def intake(principal: Principal, checked: Intake, submitter: Organisation | None,
+           counterparty: Organisation | None) -> Case:
+    """Create the checked case; its organisations are ``checked``'s numbers, found or added from the register."""
+    guard(principal, "create", CASE_INTAKE)
+    case = Case(number=pending_number(), kind=checked.kind, status=CaseStatus.SUBMITTED, title=checked.title,
+                description=checked.description,
+                submitter_org_id=submitter.id if submitter else None, submitter_consumer=checked.submitter_consumer,
                 counterparty_org_id=counterparty.id if counterparty else None,
-                counterparty_consumer=counterparty_consumer, created_via="api")
+                counterparty_consumer=checked.counterparty_consumer, created_via="api")
     db.session.add(case)
     db.session.flush()
     case.number = case_number(case)

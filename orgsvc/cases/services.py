@@ -168,6 +168,11 @@ def cases_of_member(principal: Principal, membership_id: int) -> tuple[Membershi
 
 
 # --- creating -------------------------------------------------------------------------------
+# A business named in a tip or a question for guidance would become a party and see the case.
+ONLY_MEDIATION_HAS_COUNTERPARTY = _l("Only a mediation case names a business it is about. For a tip or guidance, "
+                                     "write about the business in the description; it will not see the case.")
+
+
 @transactional
 def create_case(principal: Principal, organisation_id: int, kind: str, title: str | None,
                 description: str | None, counterparty: Organisation | None = None) -> Case:
@@ -180,6 +185,8 @@ def create_case(principal: Principal, organisation_id: int, kind: str, title: st
         raise InvalidInput(_l("Choose the kind of case."), field="kind") from error
     if case_kind == CaseKind.MEDIATION and counterparty is None:
         raise InvalidInput(_l("Choose the business the mediation is about."), field="counterparty")
+    if case_kind != CaseKind.MEDIATION and counterparty is not None:
+        raise InvalidInput(ONLY_MEDIATION_HAS_COUNTERPARTY, field="counterparty")
     if counterparty is not None and counterparty.id == organisation_id:
         raise InvalidInput(_l("The business the case is about cannot be your own organisation."),
                            field="counterparty")

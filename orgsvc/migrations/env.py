@@ -1,3 +1,4 @@
+import contextlib
 import logging
 from logging.config import fileConfig
 
@@ -91,7 +92,7 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, _sqlite_foreign_keys_off(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -100,6 +101,28 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+@contextlib.contextmanager
+def _sqlite_foreign_keys_off(connection):
+    """SQLite changes a table by copying it (batch mode) and dropping the old one, and with foreign
+    keys on, dropping it deletes every row that cascades from it (a case's documents, messages,
+    representatives). So migrate with them off, as SQLite's ALTER TABLE guide says, check that no
+    reference broke, and turn them on again before the connection goes back to the pool."""
+    if connection.dialect.name != 'sqlite':
+        yield
+        return
+    # The pragma is ignored inside a transaction: set it on the driver's connection, before BEGIN.
+    driver = connection.connection.dbapi_connection
+    driver.execute('PRAGMA foreign_keys = OFF')
+    try:
+        broken_before = set(driver.execute('PRAGMA foreign_key_check').fetchall())
+        yield
+        broken = set(driver.execute('PRAGMA foreign_key_check').fetchall()) - broken_before
+        if broken:
+            raise RuntimeError(f'the migration left rows that refer to nothing: {sorted(broken)[:5]}')
+    finally:
+        driver.execute('PRAGMA foreign_keys = ON')
 
 
 if context.is_offline_mode():

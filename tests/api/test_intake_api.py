@@ -15,6 +15,7 @@ from orgsvc.api.auth import create_client, revoke_client
 from orgsvc.api.views import SPEC
 from orgsvc.cases.models import Case, CaseDocument
 from orgsvc.extensions import db
+from orgsvc.organisations.models import Organisation
 from tests.cases.test_uploads import MP4, PDF
 from tests.registry.fixtures import import_sample
 
@@ -60,7 +61,6 @@ def test_create_a_consumer_complaint_against_a_business(app, api):
 
 
 def test_the_business_sees_the_case_once_its_people_are_there(app, api, client):
-    from orgsvc.organisations.models import Organisation
     from tests.factories import MembershipFactory
     from tests.support import login
 
@@ -101,6 +101,17 @@ def test_document_refusals_are_json_and_store_nothing(app, api):
     ({"kind": "tip", "title": "x", "submitter": {"orgnr": "123456789"}}, "not a valid organisation number"),
     ({"kind": "tip", "title": "x", "submitter": {"orgnr": "1", "consumer": "K"}}, "exactly one of"),
     ({"kind": "tip", "title": "x", "submitter": {"orgnr": "310000167"}}, "sub-unit"),
+    ({"kind": "tip", "title": "x", "submitter": {"consumer": "K"}, "counterparty": {"orgnr": "310000019"}},
+     "only a mediation case has a counterparty"),
+    ({"kind": "guidance", "title": "x", "submitter": {"orgnr": "310000019"}, "counterparty": {"consumer": "K"}},
+     "only a mediation case has a counterparty"),
+    # Refused before any organisation is looked up: the register's businesses are not added for nothing.
+    ({"kind": "lawsuit", "title": "x", "submitter": {"orgnr": "310000019"}, "counterparty": {"orgnr": "310000035"}},
+     "kind must be one of"),
+    ({"kind": "mediation", "title": "", "submitter": {"orgnr": "310000019"}, "counterparty": {"orgnr": "310000035"}},
+     "required"),
+    ({"kind": "mediation", "title": "x", "submitter": {"orgnr": "310000019"}, "counterparty": {"orgnr": "123456789"}},
+     "not a valid organisation number"),
 ])
 def test_bad_input_gets_a_clear_json_error(app, api, body, fragment):
     response = api("POST", "/cases", json=body, check_request=False)
@@ -108,6 +119,7 @@ def test_bad_input_gets_a_clear_json_error(app, api, body, fragment):
     assert fragment in response.get_json()["message"]
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 0
 
 
 def test_a_body_that_is_not_json(api):

@@ -13,7 +13,7 @@ from orgsvc.accounts.models import Person
 from orgsvc.audit.models import AuditEvent
 from orgsvc.cases import services
 from orgsvc.cases.models import Case, CaseFollow, CaseKind, CaseMessage, CaseRepresentative, CaseStatus
-from orgsvc.errors import Conflict
+from orgsvc.errors import Conflict, InvalidInput
 from orgsvc.extensions import db
 from orgsvc.inbox.models import InboxMessage
 from orgsvc.organisations.models import Organisation
@@ -131,6 +131,10 @@ def test_a_counterparty_name_while_the_register_is_down_asks_for_the_number(app,
     ({"kind": "mediation", "title": "x", "description": "y", "counterparty": "123"}, "9 sifre"),
     ({"kind": "tip", "title": "", "description": "y"}, "Dette feltet må fylles ut."),
     ({"kind": "lawsuit", "title": "x", "description": "y"}, "Not a valid choice"),
+    ({"kind": "tip", "title": "x", "description": "y", "counterparty": "310 000 035"},
+     "Bare en meklingssak oppgir virksomheten saken gjelder"),
+    ({"kind": "guidance", "title": "x", "description": "y", "counterparty": "nordlys",
+      "counterparty_choice": "310000035"}, "Bare en meklingssak oppgir virksomheten saken gjelder"),
 ])
 def test_creating_a_case_with_bad_input(app, client, world, form, message):
     login(client, world.user_a.email)
@@ -374,3 +378,19 @@ def test_parties_cannot_do_the_regulators_work(client, world, cases):
 def test_staff_and_people_created_by_factories_exist(app):
     with app.app_context():
         assert StaffFactory() and PersonFactory()
+
+
+@pytest.mark.parametrize("kind", [CaseKind.TIP, CaseKind.GUIDANCE])
+def test_a_business_named_in_a_tip_or_guidance_is_no_party(app, world, kind):
+    """The service refuses it whatever the form says, and so does the database."""
+    with app.app_context():
+        principal = load_principal(db.session.get(Person, world.user_a.id))
+        other = db.session.get(Organisation, world.org_b.id)
+        with pytest.raises(InvalidInput, match="Bare en meklingssak oppgir virksomheten"):
+            services.create_case(principal, world.org_a.id, kind.value, "Tips", "Om B", other)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+        db.session.add(Case(number="2026-999999", kind=kind, title="t", submitter_org_id=world.org_a.id,
+                            counterparty_org_id=world.org_b.id))
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.flush()
+        db.session.rollback()

@@ -93,7 +93,9 @@ def _build(app, membership_plan, case_plan):
         db.session.add(Membership(person_id=people[person].id, organisation_id=organisations[organisation].id,
                                   role=role, status=status))
     for number, plan in enumerate(case_plan):
-        counterparty = plan["counterparty"]
+        # Only a mediation has a counterparty (the schema says so); other kinds keep their
+        # representation rows of the would-be counterparty, which must then count for nothing.
+        counterparty = plan["counterparty"] if plan["kind"] == CaseKind.MEDIATION else None
         case = Case(number=f"2026-{number:06d}", kind=plan["kind"], status=plan["status"], title="t",
                     submitter_org_id=organisations[plan["submitter"]].id,
                     counterparty_org_id=organisations[counterparty].id if counterparty is not None else None,
