@@ -65,7 +65,7 @@ def queue(principal: Principal) -> list[QueueItem]:
         .options(joinedload(Membership.person), joinedload(Membership.organisation),
                  joinedload(Membership.register_check))
         .where(Membership.role == MemberRole.ADMINISTRATOR, Membership.status == MembershipStatus.PENDING,
-               visible(principal, "membership", "decide"))
+               visible(principal, "membership", "decide_administrator"))
         .order_by(Membership.requested_at, Membership.id)
     ).unique()
     now = utcnow()
@@ -77,12 +77,12 @@ def waiting_count(principal: Principal) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(Membership).where(
             Membership.role == MemberRole.ADMINISTRATOR, Membership.status == MembershipStatus.PENDING,
-            visible(principal, "membership", "decide"))
+            visible(principal, "membership", "decide_administrator"))
     ) or 0
 
 
 def request_detail(principal: Principal, membership_id: int) -> QueueItem:
-    membership = load_guarded(principal, Membership, membership_id, "decide")
+    membership = load_guarded(principal, Membership, membership_id, "decide_administrator")
     return QueueItem(membership, membership.register_check, answer_due(membership.requested_at),
                      is_overdue(membership.requested_at))
 
@@ -139,7 +139,7 @@ def recheck_pending(limit: int = 500) -> dict[str, int]:
 @transactional
 def approve(principal: Principal, membership_id: int) -> Membership:
     """The regulator approves a first administrator: «administrator», and the organisation approved."""
-    membership = locked_membership(principal, membership_id, "decide")
+    membership = locked_membership(principal, membership_id, "decide_administrator")
     organisation = membership.organisation
     decide_pending(membership, MembershipStatus.ACTIVE, principal.person_id, None)
     if organisation.status != OrganisationStatus.APPROVED:
@@ -158,7 +158,7 @@ def approve(principal: Principal, membership_id: int) -> Membership:
 def reject(principal: Principal, membership_id: int, reason: str | None) -> Membership:
     """The regulator rejects a first administrator, with a reason; the organisation is open again."""
     reason = clean_reason(reason, required=True)
-    membership = locked_membership(principal, membership_id, "decide")
+    membership = locked_membership(principal, membership_id, "decide_administrator")
     organisation = membership.organisation
     decide_pending(membership, MembershipStatus.REJECTED, principal.person_id, reason)
     names = message_names(membership)

@@ -252,7 +252,7 @@ def apply_for_administrator(principal: Principal, organisation_id: int, note: st
 # --- administrators deciding ------------------------------------------------------------------
 @transactional
 def approve_user(principal: Principal, membership_id: int) -> Membership:
-    membership = locked_membership(principal, membership_id, "decide")
+    membership = locked_membership(principal, membership_id, "decide_join")
     decide_pending(membership, MembershipStatus.ACTIVE, principal.person_id, None)
     tell_person(membership.person_id, "join_approved", organisation_id=membership.organisation_id,
                 membership_id=membership.id, link="/", **message_names(membership, principal.person_id))
@@ -264,7 +264,7 @@ def approve_user(principal: Principal, membership_id: int) -> Membership:
 @transactional
 def reject_user(principal: Principal, membership_id: int, reason: str | None) -> Membership:
     reason = clean_reason(reason, required=True)
-    membership = locked_membership(principal, membership_id, "decide")
+    membership = locked_membership(principal, membership_id, "decide_join")
     decide_pending(membership, MembershipStatus.REJECTED, principal.person_id, reason)
     tell_person(membership.person_id, "join_rejected", organisation_id=membership.organisation_id,
                 membership_id=membership.id, reason=reason, **message_names(membership, principal.person_id))

@@ -69,7 +69,7 @@ def approve(membership_id):
 @login_required
 def reject(membership_id):
     principal = current_principal()
-    membership = load_guarded(principal, Membership, membership_id, "decide")
+    membership = load_guarded(principal, Membership, membership_id, "decide_join")
     form = RejectForm()
     if form.validate_on_submit():
         try:

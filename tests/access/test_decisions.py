@@ -61,26 +61,26 @@ MATRIX = [
     # membership -----------------------------------------------------------------------------
     ("anonymous",       "view",           "m_user_a",          False),
     ("outsider",        "view",           "m_user_a",          False),
-    ("outsider",        "decide",         "m_pending_user_a",  False),
+    ("outsider",        "decide_join",    "m_pending_user_a",  False),
     ("pending_user_a",  "view",           "m_pending_user_a",  True),
     ("pending_user_a",  "view",           "m_user_a",          False),
     ("pending_user_a",  "leave",          "m_pending_user_a",  True),
-    ("pending_user_a",  "decide",         "m_pending_user_a",  False),
+    ("pending_user_a",  "decide_join",    "m_pending_user_a",  False),
     ("user_a",          "view",           "m_user_a",          True),
     ("user_a",          "view",           "m_admin_a",         False),
     ("user_a",          "view",           "m_user_b",          False),
     ("user_a",          "leave",          "m_user_a",          True),
     ("user_a",          "leave",          "m_pending_user_a",  False),
-    ("user_a",          "decide",         "m_pending_user_a",  False),
+    ("user_a",          "decide_join",    "m_pending_user_a",  False),
     ("user_a",          "remove",         "m_pending_user_a",  False),
     ("user_a",          "change_role",    "m_user_a",          False),
     ("admin_a",         "view",           "m_user_a",          True),
     ("admin_a",         "view",           "m_pending_user_a",  True),
     ("admin_a",         "view",           "m_user_b",          False),
-    ("admin_a",         "decide",         "m_pending_user_a",  True),
-    ("admin_a",         "decide",         "m_admin_a",         False),
-    ("admin_a",         "decide",         "m_pending_admin",   False),
-    ("admin_a",         "decide",         "m_user_b",          False),
+    ("admin_a",         "decide_join",    "m_pending_user_a",  True),
+    ("admin_a",         "decide_join",    "m_admin_a",         False),
+    ("admin_a",         "decide_join",    "m_pending_admin",   False),
+    ("admin_a",         "decide_join",    "m_user_b",          False),
     ("admin_a",         "change_role",    "m_user_a",          True),
     ("admin_a",         "change_role",    "m_admin_a",         True),
     ("admin_a",         "change_role",    "m_user_b",          False),
@@ -90,7 +90,7 @@ MATRIX = [
     ("admin_a",         "leave",          "m_user_a",          False),
     ("pending_admin",   "view",           "m_pending_admin",   True),
     ("pending_admin",   "leave",          "m_pending_admin",   True),
-    ("pending_admin",   "decide",         "m_pending_admin",   False),
+    ("pending_admin",   "decide_join",    "m_pending_admin",   False),
     ("pending_admin",   "view",           "m_user_a",          False),
     ("pending_user_a",  "apply_administrator", "m_pending_user_a", True),
     ("user_a",          "apply_administrator", "m_user_a",     True),
@@ -98,11 +98,18 @@ MATRIX = [
     ("outsider",        "apply_administrator", "m_user_a",     False),
     ("caseworker",      "apply_administrator", "m_user_a",     False),
     ("caseworker",      "view",           "m_user_b",          True),
-    ("caseworker",      "decide",         "m_pending_admin",   True),
-    ("caseworker",      "decide",         "m_pending_user_a",  False),
+    ("caseworker",      "decide_administrator", "m_pending_admin",  True),
+    ("caseworker",      "decide_administrator", "m_pending_user_a", False),
     ("caseworker",      "remove",         "m_user_a",          False),
     ("caseworker",      "change_role",    "m_user_a",          False),
-    ("regulator_admin", "decide",         "m_pending_admin",   True),
+    ("regulator_admin", "decide_administrator", "m_pending_admin",  True),
+    # Each side decides only its own kind of request: the regulator's approval of a first
+    # administrator is not an administrator's to make, nor a join request the regulator's.
+    ("admin_a",         "decide_administrator", "m_pending_user_a", False),
+    ("admin_a",         "decide_administrator", "m_pending_admin",  False),
+    ("caseworker",      "decide_join",    "m_pending_admin",   False),
+    ("caseworker",      "decide_join",    "m_pending_user_a",  False),
+    ("pending_admin",   "decide_administrator", "m_pending_admin", False),
     ("admin_a",         "view_cases",     "m_user_a",          True),
     ("admin_a",         "view_cases",     "m_user_b",          False),
     ("user_a",          "view_cases",     "m_user_a",          False),
@@ -161,9 +168,9 @@ PERSONA_OF = {
 @pytest.mark.parametrize(
     ("persona", "action", "obj", "expected"),
     [
-        ("admin_a", "decide", "m_user_b", NotFound),  # another organisation's object: as if missing
-        ("user_a", "decide", "m_pending_user_a", NotFound),  # not visible to a user
-        ("admin_a", "decide", "m_admin_a", Forbidden),  # visible, but not theirs to decide
+        ("admin_a", "decide_join", "m_user_b", NotFound),  # another organisation's object: as if missing
+        ("user_a", "decide_join", "m_pending_user_a", NotFound),  # not visible to a user
+        ("admin_a", "decide_join", "m_admin_a", Forbidden),  # visible, but not theirs to decide
         ("user_a", "manage_members", "org_a", Forbidden),
         ("user_a", "view", "org_b", NotFound),
         ("anonymous", "view", "org_a", AuthenticationRequired),

@@ -17,7 +17,7 @@ PERSONAS = ["anonymous", "outsider", "pending_user_a", "user_a", "admin_a", "adm
             "caseworker", "regulator_admin"]
 LISTS = {
     "organisation": (Organisation, ["view", "manage_members", "view_audit", "join"]),
-    "membership": (Membership, ["view", "decide", "change_role", "remove", "leave"]),
+    "membership": (Membership, ["view", "decide_join", "decide_administrator", "change_role", "remove", "leave"]),
     "inbox_message": (InboxMessage, ["view"]),
 }
 

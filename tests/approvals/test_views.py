@@ -54,3 +54,42 @@ def test_rejecting_the_first_administrator_opens_the_organisation_again_and_tell
         assert db.session.get(Organisation, world.org_pending.id).status == OrganisationStatus.PENDING
     queue = caseworker.get("/approvals/").get_data(as_text=True)
     assert world.outsider.name in queue and world.pending_admin.name not in queue
+
+
+def _decision_state(app, membership_id):
+    from orgsvc.audit.models import AuditEvent
+    from orgsvc.inbox.models import InboxMessage
+    from orgsvc.roles.models import Membership
+
+    with app.app_context():
+        membership = db.session.get(Membership, membership_id)
+        return (membership.role, membership.status, membership.decided_by_id,
+                db.session.query(AuditEvent).filter(AuditEvent.outcome == "ok").count(),
+                db.session.query(InboxMessage).count(),
+                db.session.get(Organisation, membership.organisation_id).status)
+
+
+def test_an_administrator_cannot_make_the_regulators_decision_on_a_join_request(app, client, world):
+    """The regulator's routes decide requests to become administrator, nothing else: an
+    organisation's administrator may not answer a join request there «as the Consumer Authority»."""
+    with app.app_context():
+        join_request = membership_of(world.pending_user_a, world.org_a).id
+    before = _decision_state(app, join_request)
+    login(client, world.admin_a.email)
+    assert client.get(f"/approvals/{join_request}").status_code == 403
+    assert client.post(f"/approvals/{join_request}/approve").status_code == 403
+    assert client.post(f"/approvals/{join_request}/reject", data={"reason": "Ikke ansatt her"}).status_code == 403
+    assert _decision_state(app, join_request) == before
+
+
+def test_a_caseworker_cannot_approve_a_first_administrator_through_the_organisations_page(app, client, world):
+    """…and the organisation's route decides join requests only: through it, a caseworker would
+    make an administrator without approving the organisation."""
+    with app.app_context():
+        first = membership_of(world.pending_admin, world.org_pending).id
+    before = _decision_state(app, first)
+    login(client, world.caseworker.email)
+    assert client.post(f"/organisation/members/{first}/approve").status_code == 403
+    assert client.post(f"/organisation/members/{first}/reject", data={"reason": "Ikke daglig leder"}
+                       ).status_code == 403
+    assert _decision_state(app, first) == before
