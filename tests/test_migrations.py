@@ -110,7 +110,7 @@ def test_a_business_named_in_an_old_tip_is_kept_in_the_text_and_loses_its_access
             connection.executemany(
                 "INSERT INTO case_representative (id, case_id, person_id, organisation_id, added_at) "
                 "VALUES (?, ?, ?, ?, '2026-11-20')", [(1, 1, 1, 1), (2, 1, 2, 2), (3, 3, 2, 2)])
-        flask_migrate.upgrade()
+        flask_migrate.upgrade(revision="0009_counterparty_in_mediation")
         with db.engine.connect() as connection:
             rows = connection.exec_driver_sql(
                 "SELECT id, description, counterparty_org_id, counterparty_consumer FROM case_file ORDER BY id").all()
@@ -123,4 +123,26 @@ def test_a_business_named_in_an_old_tip_is_kept_in_the_text_and_loses_its_access
         ]
         assert representatives == [1, 3]
         flask_migrate.downgrade(revision="0008_register_covering_key")
+        db.engine.dispose()
+
+
+def test_representation_without_a_live_membership_is_removed(tmp_path):
+    """0010: rows of people removed (or who left) went on granting access if they were approved
+    again; only rows with a live membership behind them are kept."""
+    url = f"sqlite:///{tmp_path / 'representation.sqlite3'}"
+    app = create_app(app_config(url, tmp_path / "instance"))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0009_counterparty_in_mediation")
+        db.engine.dispose()
+        with contextlib.closing(sqlite3.connect(tmp_path / "representation.sqlite3")) as connection, connection:
+            connection.executemany(
+                "INSERT INTO membership (id, person_id, organisation_id, role, status, requested_at) "
+                "VALUES (?, ?, 1, 'user', ?, '2026-11-20')", [(1, 1, "active"), (2, 2, "removed"), (3, 3, "pending")])
+            connection.executemany(
+                "INSERT INTO case_representative (id, case_id, person_id, organisation_id, added_at) "
+                "VALUES (?, 1, ?, 1, '2026-11-20')", [(1, 1), (2, 2), (3, 3), (4, 4)])
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            kept = connection.exec_driver_sql("SELECT id FROM case_representative ORDER BY id").scalars().all()
+        assert kept == [1, 3]
         db.engine.dispose()

@@ -55,7 +55,11 @@ def may_via(principal: Principal, action: str, resource, organisation_id: int) -
 
 
 def guard_via(principal: Principal, action: str, resource, organisation_id: int) -> None:
+    """As ``may_via``; acting for an organisation one has no tie to answers as if the thing were missing
+    (e.g. the other party's representative in a case both sides can see)."""
     if not may_via(principal, action, resource, organisation_id):
+        if not principal.is_anonymous and principal.grant_in(organisation_id) is None:
+            raise NotFound()
         raise denial_for(principal, action, resource)
 
 

@@ -221,6 +221,15 @@ def load_case(principal: Principal, case_id: int, action: str = "view") -> Case:
     return load_guarded(principal, Case, case_id, action)
 
 
+def locked_case(principal: Principal, case_id: int, action: str = "view") -> Case:
+    """The case read afresh and locked for this transaction, then guarded: a withdrawal committed
+    meanwhile is seen (and waited for), so nothing is added to a case once it is withdrawn."""
+    case = load_case(principal, case_id)
+    db.session.refresh(case, with_for_update=True)
+    guard(principal, action, case)
+    return case
+
+
 def documents(case: Case) -> list[CaseDocument]:
     return list(db.session.scalars(sa.select(CaseDocument).options(joinedload(CaseDocument.uploaded_by))
                                    .where(CaseDocument.case_id == case.id).order_by(CaseDocument.uploaded_at)))
@@ -313,7 +322,7 @@ def add_document(principal: Principal, case_id: int, stream, filename: str | Non
 @transactional
 def _record_document(principal: Principal, case_id: int, stored: uploads.StoredFile,
                      organisation_id: int | None) -> CaseDocument:
-    case = load_case(principal, case_id, "upload")  # again, in the transaction that writes
+    case = locked_case(principal, case_id, "upload")  # again, in the transaction that writes
     side = organisation_id if organisation_id in case.party_org_ids else None
     row = CaseDocument(case_id=case.id, original_name=stored.original_name, stored_name=stored.stored_name,
                        content_type=stored.content_type, size_bytes=stored.size_bytes, sha256=stored.sha256,
@@ -330,7 +339,7 @@ def _record_document(principal: Principal, case_id: int, stored: uploads.StoredF
 def send_message(principal: Principal, case_id: int, organisation_id: int, body: str | None,
                  recipient_id: int | None) -> CaseMessage:
     """A party's message to the caseworker, kept on the case; the caseworker gets it in the inbox."""
-    case = load_case(principal, case_id)
+    case = locked_case(principal, case_id)
     if organisation_id not in case.party_org_ids:
         raise NotFound()
     guard_via(principal, "message", case, organisation_id)

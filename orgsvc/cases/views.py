@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from orgsvc.access import current_principal, guard, may, may_via
+from orgsvc.access.conditions import REGULATOR_CASES
 from orgsvc.cases import follow as following
 from orgsvc.cases import regulator, services
 from orgsvc.cases.forms import (
@@ -285,6 +286,7 @@ def member_cases(membership_id):
 @login_required
 def regulator_list():
     principal = current_principal()
+    guard(principal, "view", REGULATOR_CASES)  # before anything is looked up for the filters
     orgnr = request.args.get("orgnr", "").strip()
     organisation = by_orgnr(orgnumbers.normalise(orgnr)) if orgnr else None
     mine = request.args.get("mine") == "1"

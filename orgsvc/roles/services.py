@@ -18,6 +18,7 @@ from orgsvc.access import Principal, guard, load_guarded, may, visible
 from orgsvc.access.principal import reloaded
 from orgsvc.accounts.models import Person
 from orgsvc.audit.services import record
+from orgsvc.cases.models import CaseRepresentative
 from orgsvc.db import utcnow
 from orgsvc.errors import Conflict, InvalidInput, NotFound
 from orgsvc.extensions import db
@@ -296,9 +297,17 @@ def change_role(principal: Principal, membership_id: int, role: str) -> Membersh
     return membership
 
 
-def _end(membership: Membership, actor_id: int, reason: str | None, status=MembershipStatus.REMOVED) -> None:
+def _end(membership: Membership, actor_id: int, reason: str | None, status=MembershipStatus.REMOVED) -> int:
+    """End the membership and the person's access to the organisation's cases; how many cases.
+
+    Representation belongs to the membership: were the person approved again later, access given
+    in the old one must not come back unasked."""
     membership.status = status
     membership.ended_by_id, membership.ended_at, membership.end_reason = actor_id, utcnow(), reason
+    ended = db.session.execute(sa.delete(CaseRepresentative).where(
+        CaseRepresentative.person_id == membership.person_id,
+        CaseRepresentative.organisation_id == membership.organisation_id))
+    return ended.rowcount
 
 
 @transactional
@@ -311,13 +320,14 @@ def remove_member(principal: Principal, membership_id: int, reason: str | None) 
         raise Conflict(_l("This membership has already ended."))
     _require_not_last_administrator(membership, _l("The organisation's last administrator cannot be removed."))
     was_pending_admin = membership.role == MemberRole.ADMINISTRATOR and membership.status == MembershipStatus.PENDING
-    _end(membership, principal.person_id, reason)
+    cases_left = _end(membership, principal.person_id, reason)
     if was_pending_admin:
         notify_open_again(organisation)
     post_to_person(membership.person_id, "membership_removed", organisation_id=membership.organisation_id,
                    membership_id=membership.id, reason=reason, **message_names(membership, principal.person_id))
     record("membership.removed", actor_id=principal.person_id, organisation_id=membership.organisation_id,
-           subject_person_id=membership.person_id, obj=("membership", membership.id), reason=reason)
+           subject_person_id=membership.person_id, obj=("membership", membership.id), reason=reason,
+           details={"case_access_ended": cases_left})
     return membership
 
 
@@ -334,11 +344,12 @@ def leave(principal: Principal, organisation_id: int) -> Membership:
     _require_not_last_administrator(membership, _l("You are the organisation's last administrator and cannot leave. "
                                                    "Make someone else administrator first."))
     was_pending_admin = membership.role == MemberRole.ADMINISTRATOR and membership.status == MembershipStatus.PENDING
-    _end(membership, principal.person_id, None)
+    cases_left = _end(membership, principal.person_id, None)
     if was_pending_admin:
         notify_open_again(organisation)
     record("membership.left", actor_id=principal.person_id, organisation_id=organisation_id,
-           subject_person_id=principal.person_id, obj=("membership", membership.id))
+           subject_person_id=principal.person_id, obj=("membership", membership.id),
+           details={"case_access_ended": cases_left})
     return membership
 
 

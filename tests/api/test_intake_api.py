@@ -167,3 +167,22 @@ def test_api_clients_from_the_command_line(runner):
     assert "saksbehandlingssystem\tactive" in runner.invoke(args=["api", "list-clients"]).output
     assert runner.invoke(args=["api", "revoke-client", "saksbehandlingssystem"]).exit_code == 0
     assert "revoked" in runner.invoke(args=["api", "list-clients"]).output
+
+
+def test_no_documents_for_a_withdrawn_case(app, api):
+    """A withdrawal is final: the intake system may add documents up to «avsluttet», not after «trukket»."""
+    from orgsvc.cases.models import CaseStatus
+
+    number = api("POST", "/cases", json=COMPLAINT).get_json()["number"]
+    api("PUT", f"/cases/{number}/status", json={"status": "closed"})
+    closed = api("POST", f"/cases/{number}/documents", data={"file": (io.BytesIO(PDF), "etterpå.pdf")},
+                 content_type="multipart/form-data")
+    assert closed.status_code == 201
+    with app.app_context():
+        db.session.execute(sa.update(Case).where(Case.number == number).values(status=CaseStatus.WITHDRAWN))
+        db.session.commit()
+    refused = api("POST", f"/cases/{number}/documents", data={"file": (io.BytesIO(PDF), "for sent.pdf")},
+                  content_type="multipart/form-data")
+    assert refused.status_code == 403
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseDocument)) == 1

@@ -120,3 +120,46 @@ def test_a_principal_read_with_a_case_decides_as_one_read_without(app, world, ca
             for action in CASE_ACTIONS:
                 assert may(with_case, action, target) == may(without, action, target), (other, action)
         assert set(with_case.representing) == {named}
+
+
+def _represents(app, person, organisation) -> list[int]:
+    import sqlalchemy as sa
+
+    from orgsvc.cases.models import CaseRepresentative
+
+    with app.app_context():
+        return list(db.session.scalars(sa.select(CaseRepresentative.case_id).where(
+            CaseRepresentative.person_id == person.id, CaseRepresentative.organisation_id == organisation.id)))
+
+
+@pytest.mark.parametrize("how", ["removed", "left"])
+def test_case_access_ends_with_the_membership_and_does_not_come_back_on_rejoining(app, world, cases, how):
+    """Representation belongs to the membership: a member removed (or who left) and approved again
+    later starts with no cases, and «Hvem har tilgang» no longer lists them meanwhile."""
+    from orgsvc.organisations.models import Organisation
+    from orgsvc.roles import services as roles
+    from tests.conftest import membership_of
+
+    admin, user = app.test_client(), app.test_client()
+    login(admin, world.admin_a.email)
+    login(user, world.user_a.email)
+    assert admin.post(f"/cases/{cases.a_tip}/access", data={"person": world.user_a.id}).status_code == 302
+    assert user.get(f"/cases/{cases.a_tip}").status_code == 200
+    assert cases.a_against_b in _represents(app, world.user_a, world.org_a)
+    with app.app_context():
+        membership_id = membership_of(world.user_a, world.org_a).id
+    if how == "removed":
+        removed = admin.post(f"/organisation/members/{membership_id}/remove", data={"reason": "Sluttet"})
+        assert removed.status_code == 302
+    else:
+        assert user.post("/organisation/leave").status_code == 302
+    assert _represents(app, world.user_a, world.org_a) == []
+    who_has_access = admin.get(f"/cases/{cases.a_tip}").get_data(as_text=True).split("Hvem har tilgang")[1]
+    assert world.user_a.name not in who_has_access
+
+    with app.app_context():
+        again = roles.request_membership(load_principal(db.session.get(Person, world.user_a.id)),
+                                         db.session.get(Organisation, world.org_a.id), "Tilbake")
+    assert admin.post(f"/organisation/members/{again.id}/approve").status_code == 302
+    for case in (cases.a_tip, cases.a_against_b):
+        assert user.get(f"/cases/{case}").status_code == 404

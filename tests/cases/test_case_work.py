@@ -12,8 +12,16 @@ from orgsvc.access import load_principal
 from orgsvc.accounts.models import Person
 from orgsvc.audit.models import AuditEvent
 from orgsvc.cases import services
-from orgsvc.cases.models import Case, CaseFollow, CaseKind, CaseMessage, CaseRepresentative, CaseStatus
-from orgsvc.errors import Conflict, InvalidInput
+from orgsvc.cases.models import (
+    Case,
+    CaseDocument,
+    CaseFollow,
+    CaseKind,
+    CaseMessage,
+    CaseRepresentative,
+    CaseStatus,
+)
+from orgsvc.errors import Conflict, Forbidden, InvalidInput
 from orgsvc.extensions import db
 from orgsvc.inbox.models import InboxMessage
 from orgsvc.organisations.models import Organisation
@@ -206,6 +214,82 @@ def test_two_withdrawals_at_once_one_wins(app, world):
                                  .where(AuditEvent.action == "case.withdrawn")) == 1
 
 
+def _withdrawn_meanwhile(app, database, case_id: int, add_something) -> object:
+    """Withdraw the case in a transaction held open while ``add_something`` runs in another thread
+    and reaches the database; then commit. Returns what ``add_something`` returned or raised."""
+    outcome = []
+
+    def run():
+        with app.app_context():
+            try:
+                outcome.append(add_something())
+            except Exception as error:  # the test looks at what it was
+                outcome.append(error)
+            finally:
+                db.session.remove()
+
+    with app.app_context(), db.engine.connect() as withdrawal:
+        withdrawal.execute(sa.text("UPDATE case_file SET status = 'withdrawn', withdrawn_at = last_activity_at "
+                                   "WHERE id = :id"), {"id": case_id})
+        thread = threading.Thread(target=run)
+        thread.start()
+        _until_waiting_for_a_lock(withdrawal, thread)
+        withdrawal.commit()
+    thread.join(60)
+    assert len(outcome) == 1
+    return outcome[0]
+
+
+def _until_waiting_for_a_lock(connection, thread, seconds: float = 10.0) -> None:
+    """PostgreSQL: until the other thread's transaction waits for the case's row lock. SQLite has one
+    writer at a time (the other thread waits to begin), so there a moment's pause is all it takes."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while connection.dialect.name == "postgresql" and time.monotonic() < deadline and thread.is_alive():
+        waiting = db.session.execute(sa.text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )).scalar()
+        db.session.rollback()
+        if waiting:
+            return
+        time.sleep(0.02)
+    time.sleep(0.3)
+
+
+def _upload(principal, case_id, organisation_id):
+    import io
+
+    from tests.cases.test_uploads import PDF
+
+    return services.add_document(principal, case_id, io.BytesIO(PDF), "kvittering.pdf", organisation_id)
+
+
+def _message(principal, case_id, organisation_id):
+    return services.send_message(principal, case_id, organisation_id, "Hei", None)
+
+
+@pytest.mark.committing
+@pytest.mark.parametrize(("add", "model"), [(_upload, CaseDocument), (_message, CaseMessage)])
+def test_nothing_is_added_to_a_case_withdrawn_while_it_was_on_its_way(app, world, database, add, model):
+    """The check sees a withdrawal committed meanwhile (it waits for the case's lock), so neither a
+    document nor a message lands on a withdrawn case."""
+    with app.app_context():
+        organisation = OrganisationFactory()
+        person_id = MembershipFactory(organisation=organisation, role="administrator").person_id
+        case_id = make_case("2026-000778", CaseKind.MEDIATION, organisation.id).id
+        organisation_id = organisation.id
+        db.session.commit()
+
+    def add_to_the_case():
+        return add(load_principal(db.session.get(Person, person_id)), case_id, organisation_id)
+
+    assert isinstance(_withdrawn_meanwhile(app, database, case_id, add_to_the_case), Forbidden)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
+        assert db.session.get(Case, case_id).status == CaseStatus.WITHDRAWN
+
+
 # --- «Kontakt oss» ----------------------------------------------------------------------------
 def test_contact_the_caseworker_and_get_the_reply_in_the_inbox(app, world, cases):
     assign_caseworker(app, cases.a_against_b, world.caseworker.id)
@@ -284,7 +368,11 @@ def test_a_user_cannot_manage_access_and_the_other_side_cannot_touch_ours(app, c
     with app.app_context():
         ours = db.session.scalar(sa.select(CaseRepresentative.id).where(
             CaseRepresentative.case_id == cases.a_against_b, CaseRepresentative.organisation_id == world.org_a.id))
-    assert client.post(f"/cases/{cases.a_against_b}/access/{ours}/remove").status_code == 403
+    # The other side's representative answers as a missing one does (another organisation's object).
+    assert client.post(f"/cases/{cases.a_against_b}/access/{ours}/remove").status_code == 404
+    assert client.post(f"/cases/{cases.a_against_b}/access/999999/remove").status_code == 404
+    with app.app_context():
+        assert db.session.get(CaseRepresentative, ours) is not None
 
 
 def test_which_cases_a_user_has(app, client, world, cases):
@@ -346,6 +434,13 @@ def test_caseworkers_filter_all_cases(app, client, world, cases):
         orgnr = db.session.get(Organisation, world.org_b.id).orgnr
     by_org = client.get(f"/regulator/cases?orgnr={orgnr}").get_data(as_text=True)
     assert "2026-900001" in by_org and "2026-900002" not in by_org
+
+
+@pytest.mark.parametrize("query", ["", "?orgnr=999999999", "?orgnr=310000019&kind=tip"])
+def test_the_regulators_list_is_refused_to_business_users_whatever_the_filters(client, world, cases, query):
+    """The same answer for a known, an unknown and no organisation number: the page is not theirs."""
+    login(client, world.admin_a.email)
+    assert client.get(f"/regulator/cases{query}").status_code == 404
 
 
 def test_caseworkers_change_status_and_assign(app, client, world, cases):

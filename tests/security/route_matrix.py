@@ -166,7 +166,7 @@ MATRIX = [
     row("cases.add_access", "POST", "same", **same(pu=404, u=403, pa=404, a=302)),
     row("cases.add_access", "POST", "other", **other(cw=404, ra=404)),
     row("cases.remove_access", "POST", "same", **same(pu=404, u=403, pa=404, a=302)),
-    row("cases.remove_access", "POST", "other", **other(cw=403, ra=403)),
+    row("cases.remove_access", "POST", "other", **other(cw=404, ra=404)),  # as add_access: not their side
     row("cases.change_status", "POST", "same", **same(pu=404, u=403, pa=404, a=403)),
     row("cases.change_status", "POST", "other", **other(cw=302, ra=302)),
     row("cases.assign", "POST", "same", **same(pu=404, u=403, pa=404, a=403)),
