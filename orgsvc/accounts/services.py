@@ -51,10 +51,7 @@ def find_person(email: str) -> Person | None:
 def _mail_allowed(address_key: str) -> bool:
     """Limit e-mails to one address, so the forms cannot be used to flood someone's inbox."""
     rule = current_app.config["ORGSVC_MAIL_LIMIT_PER_ACCOUNT"]
-    if throttle().retry_after(rule, "mail", address_key) is not None:
-        return False
-    throttle().hit(rule, "mail", address_key)
-    return True
+    return throttle().acquire(rule, "mail", address_key) is None
 
 
 @transactional
@@ -132,32 +129,35 @@ def _login_limits():
     return config["ORGSVC_LOGIN_LIMIT_PER_ACCOUNT"], config["ORGSVC_LOGIN_LIMIT_PER_ADDRESS"]
 
 
-def _check_login_throttle(key: str, client_address: str) -> None:
+def _count_login_attempt(key: str, client_address: str) -> None:
+    """Count this attempt against each budget before the password is checked, or refuse it.
+
+    Counting happens first and atomically (``Throttle.acquire``): were it done after the slow
+    password check, simultaneous guesses would all pass the budget before any was counted.
+    The budgets are tried in turn and the first one spent stops the count, so a refused attempt
+    uses up nothing further.
+    """
     per_account, per_address = _login_limits()
-    waits = [
-        throttle().retry_after(per_account, "login-account", key),
-        throttle().retry_after(per_address, "login-address", client_address),
-    ]
-    wait = max((w for w in waits if w is not None), default=None)
-    if wait is not None:
-        minutes = max(1, (wait + 59) // 60)
-        raise TooManyRequests(
-            _l("Too many failed log-in attempts. Try again in %(minutes)d minutes.", minutes=minutes),
-            retry_after=wait,
-        )
+    budgets = ((per_account, ("login-account", key)), (per_address, ("login-address", client_address)))
+    for rule, keys in budgets:
+        wait = throttle().acquire(rule, *keys)
+        if wait is not None:
+            minutes = max(1, (wait + 59) // 60)
+            raise TooManyRequests(
+                _l("Too many failed log-in attempts. Try again in %(minutes)d minutes.", minutes=minutes),
+                retry_after=wait,
+            )
 
 
 @transactional
 def log_in(email: str, password: str, *, client_address: str, user_agent: str | None) -> Person:
-    """Check the credentials and open a login session. Failures are counted and throttled."""
+    """Check the credentials and open a login session. Attempts are counted and throttled; a
+    success forgets the account's count."""
     key = email_key(email)
-    _check_login_throttle(key, client_address)
+    _count_login_attempt(key, client_address)
     person = find_person(email)
     valid = passwords().verify(person.password_hash if person else None, password)
     if not valid or person is None or not person.is_active:
-        per_account, per_address = _login_limits()
-        throttle().hit(per_account, "login-account", key)
-        throttle().hit(per_address, "login-address", client_address)
         raise InvalidCredentials()
     throttle().clear(_login_limits()[0], "login-account", key)
     if passwords().needs_rehash(person.password_hash):
