@@ -82,6 +82,7 @@ SETTINGS = (
     Setting("ORGSVC_JOIN_REQUEST_DAYS", "ORGSVC_JOIN_REQUEST_DAYS", int),
     Setting("ORGSVC_LOGIN_LIMIT_PER_ACCOUNT", "ORGSVC_LOGIN_LIMIT_PER_ACCOUNT"),
     Setting("ORGSVC_LOGIN_LIMIT_PER_ADDRESS", "ORGSVC_LOGIN_LIMIT_PER_ADDRESS"),
+    Setting("ORGSVC_REGISTER_LIMIT_PER_ADDRESS", "ORGSVC_REGISTER_LIMIT_PER_ADDRESS"),
 )
 
 
@@ -118,6 +119,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "ORGSVC_JOIN_REQUEST_DAYS": 30,
         "ORGSVC_LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
         "ORGSVC_LOGIN_LIMIT_PER_ADDRESS": "50 per 15 minutes",
+        # Registrations one client address may send (each costs a 64 MiB password hash).
+        "ORGSVC_REGISTER_LIMIT_PER_ADDRESS": "20 per hour",
         "ORGSVC_MAIL_LIMIT_PER_ACCOUNT": "5 per hour",
         "ORGSVC_ARGON2": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
         # Forms are tied to the session, not to a clock: a long form must not expire mid-way.

@@ -54,13 +54,23 @@ def _mail_allowed(address_key: str) -> bool:
     return throttle().acquire(rule, "mail", address_key) is None
 
 
+def _count_registration(client_address: str) -> None:
+    """Each registration costs a password hash (64 MiB of Argon2): one client may send only so many."""
+    wait = throttle().acquire(current_app.config["ORGSVC_REGISTER_LIMIT_PER_ADDRESS"], "register", client_address)
+    if wait is not None:
+        raise TooManyRequests(retry_after=wait)
+
+
 @transactional
-def request_registration(account: NewAccount) -> None:
+def request_registration(account: NewAccount, *, client_address: str) -> None:
     """Start a registration. The answer is the same whether or not the address has an account:
-    a new address gets a confirmation link, a known one a reminder that it already has one."""
+    a new address gets a confirmation link, a known one a reminder that it already has one.
+    Both do the same expensive work (the password hash), so the time taken tells nothing either."""
     problem = password_problem(account.password, email=account.email, full_name=account.full_name)
     if problem:
         raise InvalidInput(problem, field="password")
+    _count_registration(client_address)
+    password_hash = passwords().hash(account.password)
     key = email_key(account.email)
     if not _mail_allowed(key):
         return
@@ -77,7 +87,7 @@ def request_registration(account: NewAccount) -> None:
             email_key=key,
             full_name=" ".join(account.full_name.split()),
             date_of_birth=account.date_of_birth,
-            password_hash=passwords().hash(account.password),
+            password_hash=password_hash,
             locale=account.locale,
             expires_at=utcnow() + REGISTRATION_LIFETIME,
         )

@@ -46,7 +46,7 @@ def register():
         account = services.NewAccount(form.email.data, form.full_name.data, form.date_of_birth.data,
                                       form.password.data, current_language())
         try:
-            services.request_registration(account)
+            services.request_registration(account, client_address=client_address())
         except InvalidInput as error:
             add_error(form, error)
             return render_form("accounts/register.html", form)

@@ -8,10 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from orgsvc.accounts.models import Person, Registration
+from orgsvc.accounts.passwords import Passwords
 from orgsvc.db import utcnow
 from orgsvc.extensions import db
 from tests.accounts.helpers import link_in, outbox, registration_form
-from tests.support import without_csrf_tokens
+from tests.support import FAST_ARGON2, without_csrf_tokens
 
 
 def test_the_form_is_in_norwegian(client):
@@ -143,3 +144,37 @@ def test_repeated_registrations_do_not_flood_an_inbox(app, client):
     for _ in range(8):
         client.post("/register", data=registration_form())
     assert len(outbox(app, to="kari@example.com")) == 5
+
+
+class CountingPasswords(Passwords):
+    """The real hasher, counting the hashes it makes."""
+
+    def __init__(self, **settings):
+        super().__init__(**settings)
+        self.hashes = 0
+
+    def hash(self, password: str) -> str:
+        self.hashes += 1
+        return super().hash(password)
+
+
+def test_a_known_address_costs_the_same_password_hash_as_a_new_one(app, client, world):
+    counting = app.extensions["orgsvc.passwords"] = CountingPasswords(**FAST_ARGON2)
+    client.post("/register", data=registration_form(email="new@example.com"))
+    assert counting.hashes == 1
+    client.post("/register", data=registration_form(email=world.user_a.email))
+    assert counting.hashes == 2, "the known address must do the same expensive work"
+
+
+def test_one_client_address_may_send_only_so_many_registrations(app, client):
+    app.config["ORGSVC_REGISTER_LIMIT_PER_ADDRESS"] = "2 per hour"
+    for number in range(2):
+        assert client.post("/register", data=registration_form(email=f"kari{number}@example.com")).status_code == 302
+    refused = client.post("/register", data=registration_form(email="kari2@example.com"))
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert "For mange forsøk" in refused.get_data(as_text=True)
+    assert outbox(app, to="kari2@example.com") == []
+    elsewhere = client.post("/register", data=registration_form(email="kari2@example.com"),
+                            environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert elsewhere.status_code == 302
