@@ -134,9 +134,20 @@ def confirm_registration(token: str, user_agent: str | None) -> Person:
     return person
 
 
-def _login_limits():
+def _login_budgets(key: str, client_address: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The budgets a log-in attempt counts against, strictest first (rule, throttle keys).
+
+    The strict one is per account *and* client address, so a stranger guessing at someone's
+    account spends only his own budget and the owner, from elsewhere, still gets in. A looser
+    per-account budget brakes guessing spread over many addresses; the per-address budget
+    brakes one address trying many accounts.
+    """
     config = current_app.config
-    return config["ORGSVC_LOGIN_LIMIT_PER_ACCOUNT"], config["ORGSVC_LOGIN_LIMIT_PER_ADDRESS"]
+    return (
+        (config["ORGSVC_LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"], ("login-account-address", key, client_address)),
+        (config["ORGSVC_LOGIN_LIMIT_PER_ADDRESS"], ("login-address", client_address)),
+        (config["ORGSVC_LOGIN_LIMIT_PER_ACCOUNT"], ("login-account", key)),
+    )
 
 
 def _count_login_attempt(key: str, client_address: str) -> None:
@@ -144,12 +155,10 @@ def _count_login_attempt(key: str, client_address: str) -> None:
 
     Counting happens first and atomically (``Throttle.acquire``): were it done after the slow
     password check, simultaneous guesses would all pass the budget before any was counted.
-    The budgets are tried in turn and the first one spent stops the count, so a refused attempt
-    uses up nothing further.
+    The budgets are tried strictest first and the first one spent stops the count, so attempts
+    refused for one address do not use up the account's budget for everyone else.
     """
-    per_account, per_address = _login_limits()
-    budgets = ((per_account, ("login-account", key)), (per_address, ("login-address", client_address)))
-    for rule, keys in budgets:
+    for rule, keys in _login_budgets(key, client_address):
         wait = throttle().acquire(rule, *keys)
         if wait is not None:
             minutes = max(1, (wait + 59) // 60)
@@ -169,7 +178,9 @@ def log_in(email: str, password: str, *, client_address: str, user_agent: str | 
     valid = passwords().verify(person.password_hash if person else None, password)
     if not valid or person is None or not person.is_active:
         raise InvalidCredentials()
-    throttle().clear(_login_limits()[0], "login-account", key)
+    strict, _per_address, per_account = _login_budgets(key, client_address)
+    for rule, keys in (strict, per_account):  # the address's count stays: it may hold others' failures
+        throttle().clear(rule, *keys)
     if passwords().needs_rehash(person.password_hash):
         person.password_hash = passwords().hash(password)
     person.last_login_at = utcnow()

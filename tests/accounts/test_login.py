@@ -187,3 +187,38 @@ def test_next_from_the_query_string_is_checked_too(client, world):
     response = client.post("/login?next=https://evil.example/", data={
         "email": world.user_a.email, "password": DEFAULT_PASSWORD, "next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
+
+
+STRANGER = {"REMOTE_ADDR": "198.51.100.66"}
+OWNER = {"REMOTE_ADDR": "192.0.2.10"}
+
+
+def login_from(client, environ, email, password=DEFAULT_PASSWORD):
+    return client.post("/login", data={"email": email, "password": password}, environ_base=environ)
+
+
+def test_a_stranger_spending_the_budget_does_not_lock_the_owner_out(app, world):
+    stranger, owner = app.test_client(), app.test_client()
+    for number in range(5):
+        assert login_from(stranger, STRANGER, world.user_a.email, f"guess {number}!").status_code == 401
+    assert login_from(stranger, STRANGER, world.user_a.email, DEFAULT_PASSWORD).status_code == 429
+    assert login_from(owner, OWNER, world.user_a.email).status_code == 302
+    assert login_from(stranger, STRANGER, world.user_a.email, "guess 6!").status_code == 429, \
+        "the stranger's budget is not reset by the owner's success"
+
+
+def test_guessing_one_account_from_many_addresses_meets_the_account_brake(app, world):
+    app.config["ORGSVC_LOGIN_LIMIT_PER_ACCOUNT"] = "7 per 15 minutes"
+    client = app.test_client()
+    statuses = [login_from(client, {"REMOTE_ADDR": f"203.0.113.{n // 3}"}, world.user_a.email, "wrong guess!")
+                .status_code for n in range(9)]
+    assert statuses == [401] * 7 + [429] * 2
+    assert login_from(client, OWNER, world.user_a.email).status_code == 429
+
+
+def test_refusals_from_one_address_do_not_spend_the_account_brake(app, world):
+    app.config["ORGSVC_LOGIN_LIMIT_PER_ACCOUNT"] = "7 per 15 minutes"
+    stranger = app.test_client()
+    for number in range(20):
+        login_from(stranger, STRANGER, world.user_a.email, f"guess {number}!")
+    assert login_from(app.test_client(), OWNER, world.user_a.email).status_code == 302
