@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,6 +22,8 @@ from orgsvc.errors import Conflict, DomainError, InvalidInput, NotFound, TooMany
 from orgsvc.extensions import db
 from orgsvc.mail.services import enqueue
 from orgsvc.transactions import transactional
+
+log = logging.getLogger(__name__)
 
 REGISTRATION_LIFETIME = timedelta(hours=24)
 RESET_LIFETIME = timedelta(hours=1)
@@ -168,10 +171,31 @@ def _count_login_attempt(key: str, client_address: str) -> None:
             )
 
 
-@transactional
 def log_in(email: str, password: str, *, client_address: str, user_agent: str | None) -> Person:
     """Check the credentials and open a login session. Attempts are counted and throttled; a
-    success forgets the account's count."""
+    success forgets the account's count. A failed or refused attempt is logged and kept in the
+    audit log (in a transaction of its own: the attempt's own is rolled back)."""
+    try:
+        return _log_in(email, password, client_address=client_address, user_agent=user_agent)
+    except (InvalidCredentials, TooManyRequests) as error:
+        _record_login_failure(email, client_address, throttled=isinstance(error, TooManyRequests))
+        raise
+
+
+@transactional
+def _record_login_failure(email: str, client_address: str, *, throttled: bool) -> None:
+    """Audit and log a failed log-in: the account it named (if any) and the client address, never
+    the password, nor the address typed for an unknown account (it may be a mistyped password)."""
+    person = find_person(email)
+    person_id = person.id if person is not None else None
+    action = "account.login_throttled" if throttled else "account.login_failed"
+    record(action, actor_id=None, subject_person_id=person_id, outcome="denied",
+           details={"client_address": client_address, "known_account": person is not None})
+    log.warning("%s: person=%s client=%s", action, person_id, client_address)
+
+
+@transactional
+def _log_in(email: str, password: str, *, client_address: str, user_agent: str | None) -> Person:
     key = email_key(email)
     _count_login_attempt(key, client_address)
     person = find_person(email)

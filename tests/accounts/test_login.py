@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+import sqlalchemy as sa
 
 from orgsvc.accounts import services
 from orgsvc.accounts.models import Person
+from orgsvc.audit.models import AuditEvent
 from orgsvc.extensions import db
 from tests.support import DEFAULT_PASSWORD, login, without_csrf_tokens
 
@@ -222,3 +226,32 @@ def test_refusals_from_one_address_do_not_spend_the_account_brake(app, world):
     for number in range(20):
         login_from(stranger, STRANGER, world.user_a.email, f"guess {number}!")
     assert login_from(app.test_client(), OWNER, world.user_a.email).status_code == 302
+
+
+def _login_audit(app) -> list[tuple]:
+    with app.app_context():
+        return [(e.action, e.outcome, e.actor_id, e.subject_person_id, e.details) for e in db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action.like("account.login%")).order_by(AuditEvent.id))]
+
+
+def test_failed_and_refused_logins_are_audited_and_logged_without_the_password(app, client, world, caplog):
+    caplog.set_level(logging.DEBUG)
+    login(client, "nobody@example.com", "secret guess one")
+    for number in range(5):
+        login(client, world.user_a.email, f"secret guess {number}!")
+    assert login(client, world.user_a.email, DEFAULT_PASSWORD).status_code == 429
+    known = {"client_address": "127.0.0.1", "known_account": True}
+    assert _login_audit(app) == [
+        ("account.login_failed", "denied", None, None, {"client_address": "127.0.0.1", "known_account": False}),
+        *[("account.login_failed", "denied", None, world.user_a.id, known)] * 5,
+        ("account.login_throttled", "denied", None, world.user_a.id, known),
+    ]
+    assert f"account.login_failed: person={world.user_a.id} client=127.0.0.1" in caplog.text
+    assert f"account.login_throttled: person={world.user_a.id}" in caplog.text
+    assert "secret guess" not in caplog.text and DEFAULT_PASSWORD not in caplog.text
+    assert "nobody@example.com" not in caplog.text
+
+
+def test_a_successful_login_leaves_no_failure_behind(app, client, world):
+    assert login(client, world.user_a.email).status_code == 302
+    assert _login_audit(app) == []
