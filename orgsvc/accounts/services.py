@@ -43,7 +43,6 @@ class NewAccount:
     email: str
     full_name: str
     date_of_birth: date
-    password: str
     locale: str = "nb"
 
 
@@ -58,7 +57,7 @@ def _mail_allowed(address_key: str) -> bool:
 
 
 def _count_registration(client_address: str) -> None:
-    """Each registration costs a password hash (64 MiB of Argon2): one client may send only so many."""
+    """One client may start only so many registrations (each writes a row and sends an e-mail)."""
     wait = throttle().acquire(current_app.config["ORGSVC_REGISTER_LIMIT_PER_ADDRESS"], "register", client_address)
     if wait is not None:
         raise TooManyRequests(retry_after=wait)
@@ -68,12 +67,9 @@ def _count_registration(client_address: str) -> None:
 def request_registration(account: NewAccount, *, client_address: str) -> None:
     """Start a registration. The answer is the same whether or not the address has an account:
     a new address gets a confirmation link, a known one a reminder that it already has one.
-    Both do the same expensive work (the password hash), so the time taken tells nothing either."""
-    problem = password_problem(account.password, email=account.email, full_name=account.full_name)
-    if problem:
-        raise InvalidInput(problem, field="password")
+    No password is asked for yet (it is chosen on the confirmation page, by whoever holds the
+    mailbox), so neither path does expensive work and the time taken tells nothing either."""
     _count_registration(client_address)
-    password_hash = passwords().hash(account.password)
     key = email_key(account.email)
     if not _mail_allowed(key):
         return
@@ -90,7 +86,6 @@ def request_registration(account: NewAccount, *, client_address: str) -> None:
             email_key=key,
             full_name=" ".join(account.full_name.split()),
             date_of_birth=account.date_of_birth,
-            password_hash=password_hash,
             locale=account.locale,
             expires_at=utcnow() + REGISTRATION_LIFETIME,
         )
@@ -110,9 +105,13 @@ def pending_registration(token: str) -> Registration:
 
 
 @transactional
-def confirm_registration(token: str, user_agent: str | None) -> Person:
-    """Create the account from a confirmed registration and sign it in; return the person."""
+def confirm_registration(token: str, password: str, user_agent: str | None) -> Person:
+    """Create the account from a confirmed registration, with the password chosen by whoever
+    followed the link (so it is the mailbox's holder's, never the registrant's), and sign it in."""
     registration = pending_registration(token)
+    problem = password_problem(password, email=registration.email, full_name=registration.full_name)
+    if problem:
+        raise InvalidInput(problem, field="password")
     if find_person(registration.email) is not None:
         raise Conflict(_l("An account with this e-mail address already exists. Log in instead."))
     now = utcnow()
@@ -122,7 +121,7 @@ def confirm_registration(token: str, user_agent: str | None) -> Person:
         email_key=registration.email_key,
         full_name=registration.full_name,
         date_of_birth=registration.date_of_birth,
-        password_hash=registration.password_hash,
+        password_hash=passwords().hash(password),
         locale=registration.locale,
         password_changed_at=now,
         last_login_at=now,
