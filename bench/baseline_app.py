@@ -240,6 +240,7 @@ def measure(world, backend: str, plan: LoadPlan, instance: Path) -> dict:
     from bench.cases_bench import wait_for_quiet
 
     env = service_env(world.url, instance, ORGSVC_LOGIN_LIMIT_PER_ACCOUNT="10000 per 1 minute",
+                      ORGSVC_LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS="10000 per 1 minute",
                       ORGSVC_LOGIN_LIMIT_PER_ADDRESS="10000 per 1 minute")
     load_average = wait_for_quiet(plan.wait_for_quiet) if plan.wait_for_quiet else os.getloadavg()[0]
     results: dict = {"backend": backend, "connections": plan.connections, "workers": 2, "load": load_average}

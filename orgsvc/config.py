@@ -80,8 +80,10 @@ SETTINGS = (
     Setting("ORGSVC_UPLOAD_DIR", "ORGSVC_UPLOAD_DIR"),
     Setting("ORGSVC_UPLOAD_MAX_MB", "ORGSVC_UPLOAD_MAX_MB", float),
     Setting("ORGSVC_JOIN_REQUEST_DAYS", "ORGSVC_JOIN_REQUEST_DAYS", int),
+    Setting("ORGSVC_LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "ORGSVC_LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"),
     Setting("ORGSVC_LOGIN_LIMIT_PER_ACCOUNT", "ORGSVC_LOGIN_LIMIT_PER_ACCOUNT"),
     Setting("ORGSVC_LOGIN_LIMIT_PER_ADDRESS", "ORGSVC_LOGIN_LIMIT_PER_ADDRESS"),
+    Setting("ORGSVC_REGISTER_LIMIT_PER_ADDRESS", "ORGSVC_REGISTER_LIMIT_PER_ADDRESS"),
 )
 
 
@@ -116,8 +118,15 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "ORGSVC_UPLOAD_DIR": str(instance_path / "uploads"),
         "ORGSVC_UPLOAD_MAX_MB": 100.0,
         "ORGSVC_JOIN_REQUEST_DAYS": 30,
-        "ORGSVC_LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+        # Log-in attempts (counted before the password is checked; a success clears the account's
+        # counts): per account from one client address (the strict one, so a stranger cannot lock
+        # the owner out), per account from anywhere (the brake on guessing from many addresses),
+        # and per client address over all accounts.
+        "ORGSVC_LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS": "5 per 15 minutes",
+        "ORGSVC_LOGIN_LIMIT_PER_ACCOUNT": "50 per 15 minutes",
         "ORGSVC_LOGIN_LIMIT_PER_ADDRESS": "50 per 15 minutes",
+        # Registrations one client address may send (each costs a 64 MiB password hash).
+        "ORGSVC_REGISTER_LIMIT_PER_ADDRESS": "20 per hour",
         "ORGSVC_MAIL_LIMIT_PER_ACCOUNT": "5 per hour",
         "ORGSVC_ARGON2": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
         # Forms are tied to the session, not to a clock: a long form must not expire mid-way.

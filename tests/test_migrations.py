@@ -89,12 +89,12 @@ def test_digest_high_water_marks_become_batches_without_losing_news(tmp_path):
 
 
 def test_a_business_named_in_an_old_tip_is_kept_in_the_text_and_loses_its_access(tmp_path):
-    """0009: tips and guidance no longer have a counterparty. What was named moves into the
+    """0010: tips and guidance no longer have a counterparty. What was named moves into the
     description, the named business's representatives lose the case, mediations are untouched."""
     url = f"sqlite:///{tmp_path / 'parties.sqlite3'}"
     app = create_app(app_config(url, tmp_path / "instance"))
     with app.app_context():
-        flask_migrate.upgrade(revision="0008_register_covering_key")
+        flask_migrate.upgrade(revision="0009_registration_no_password")
         db.engine.dispose()
         with contextlib.closing(sqlite3.connect(tmp_path / "parties.sqlite3")) as connection, connection:
             connection.executemany(
@@ -110,7 +110,7 @@ def test_a_business_named_in_an_old_tip_is_kept_in_the_text_and_loses_its_access
             connection.executemany(
                 "INSERT INTO case_representative (id, case_id, person_id, organisation_id, added_at) "
                 "VALUES (?, ?, ?, ?, '2026-11-20')", [(1, 1, 1, 1), (2, 1, 2, 2), (3, 3, 2, 2)])
-        flask_migrate.upgrade(revision="0009_counterparty_in_mediation")
+        flask_migrate.upgrade(revision="0010_counterparty_in_mediation")
         with db.engine.connect() as connection:
             rows = connection.exec_driver_sql(
                 "SELECT id, description, counterparty_org_id, counterparty_consumer FROM case_file ORDER BY id").all()
@@ -122,17 +122,17 @@ def test_a_business_named_in_an_old_tip_is_kept_in_the_text_and_loses_its_access
             (3, "Om dem.", 2, None),
         ]
         assert representatives == [1, 3]
-        flask_migrate.downgrade(revision="0008_register_covering_key")
+        flask_migrate.downgrade(revision="0009_registration_no_password")
         db.engine.dispose()
 
 
 def test_representation_without_a_live_membership_is_removed(tmp_path):
-    """0010: rows of people removed (or who left) went on granting access if they were approved
+    """0011: rows of people removed (or who left) went on granting access if they were approved
     again; only rows with a live membership behind them are kept."""
     url = f"sqlite:///{tmp_path / 'representation.sqlite3'}"
     app = create_app(app_config(url, tmp_path / "instance"))
     with app.app_context():
-        flask_migrate.upgrade(revision="0009_counterparty_in_mediation")
+        flask_migrate.upgrade(revision="0010_counterparty_in_mediation")
         db.engine.dispose()
         with contextlib.closing(sqlite3.connect(tmp_path / "representation.sqlite3")) as connection, connection:
             connection.executemany(

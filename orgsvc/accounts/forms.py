@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
-from orgsvc.accounts.passwords import MAX_LENGTH, password_problem
+from orgsvc.accounts.passwords import MAX_LENGTH
 from orgsvc.i18n import LANGUAGES
 from orgsvc.web import Form
 
@@ -67,16 +67,6 @@ class RegistrationForm(Form):
         validators=[InputRequired(_l("Enter your date of birth as YYYY-MM-DD."))],
         description=_l("Used to check your roles in the Central Coordinating Register for Legal Entities."),
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(_l("Choose a password."))],
-        description=_l("At least 12 characters. A sentence you can remember works well."),
-    )
-    password_confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(_l("Repeat the password.")),
-                    EqualTo("password", _l("The two passwords are not the same."))],
-    )
 
     def validate_date_of_birth(self, field):
         today = date.today()
@@ -86,10 +76,20 @@ class RegistrationForm(Form):
         if age < 15 or age > 120:
             raise ValidationError(_l("Check the date of birth."))
 
-    def validate_password(self, field):
-        problem = password_problem(field.data or "", email=self.email.data or "", full_name=self.full_name.data or "")
-        if problem:
-            raise ValidationError(problem)
+
+class ChoosePasswordForm(Form):
+    """The first password, chosen on the confirmation page the e-mailed link leads to."""
+
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Choose a password."))],  # the length rules: password_problem
+        description=_l("At least 12 characters. A sentence you can remember works well."),
+    )
+    password_confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(_l("Repeat the password.")),
+                    EqualTo("password", _l("The two passwords are not the same."))],
+    )
 
 
 class LoginForm(Form):

@@ -97,8 +97,10 @@ class PasswordResetToken(db.Model):
 class Registration(db.Model):
     """A registration waiting for its e-mail address to be confirmed.
 
-    The account is created only when the link is followed, and from this row, so nobody can
-    pre-register someone else's address with a password of their own.
+    The account is created only when the link is followed, and the password is chosen then, by
+    whoever holds the mailbox: nobody can pre-register someone else's address with a password of
+    their own. (``password_hash`` is left empty; rows from before this rule may still hold one,
+    which is never used.)
     """
 
     __tablename__ = "registration"
@@ -109,7 +111,7 @@ class Registration(db.Model):
     email_key: Mapped[str] = mapped_column(sa.String(254), index=True)
     full_name: Mapped[str] = mapped_column(sa.String(200))
     date_of_birth: Mapped[date] = mapped_column(sa.Date)
-    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     locale: Mapped[str] = mapped_column(sa.String(5), default="nb")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -22,6 +23,8 @@ from orgsvc.extensions import db
 from orgsvc.mail.services import enqueue
 from orgsvc.transactions import transactional
 
+log = logging.getLogger(__name__)
+
 REGISTRATION_LIFETIME = timedelta(hours=24)
 RESET_LIFETIME = timedelta(hours=1)
 STAFF_INVITATION_LIFETIME = timedelta(days=3)
@@ -40,7 +43,6 @@ class NewAccount:
     email: str
     full_name: str
     date_of_birth: date
-    password: str
     locale: str = "nb"
 
 
@@ -51,19 +53,23 @@ def find_person(email: str) -> Person | None:
 def _mail_allowed(address_key: str) -> bool:
     """Limit e-mails to one address, so the forms cannot be used to flood someone's inbox."""
     rule = current_app.config["ORGSVC_MAIL_LIMIT_PER_ACCOUNT"]
-    if throttle().retry_after(rule, "mail", address_key) is not None:
-        return False
-    throttle().hit(rule, "mail", address_key)
-    return True
+    return throttle().acquire(rule, "mail", address_key) is None
+
+
+def _count_registration(client_address: str) -> None:
+    """One client may start only so many registrations (each writes a row and sends an e-mail)."""
+    wait = throttle().acquire(current_app.config["ORGSVC_REGISTER_LIMIT_PER_ADDRESS"], "register", client_address)
+    if wait is not None:
+        raise TooManyRequests(retry_after=wait)
 
 
 @transactional
-def request_registration(account: NewAccount) -> None:
+def request_registration(account: NewAccount, *, client_address: str) -> None:
     """Start a registration. The answer is the same whether or not the address has an account:
-    a new address gets a confirmation link, a known one a reminder that it already has one."""
-    problem = password_problem(account.password, email=account.email, full_name=account.full_name)
-    if problem:
-        raise InvalidInput(problem, field="password")
+    a new address gets a confirmation link, a known one a reminder that it already has one.
+    No password is asked for yet (it is chosen on the confirmation page, by whoever holds the
+    mailbox), so neither path does expensive work and the time taken tells nothing either."""
+    _count_registration(client_address)
     key = email_key(account.email)
     if not _mail_allowed(key):
         return
@@ -80,7 +86,6 @@ def request_registration(account: NewAccount) -> None:
             email_key=key,
             full_name=" ".join(account.full_name.split()),
             date_of_birth=account.date_of_birth,
-            password_hash=passwords().hash(account.password),
             locale=account.locale,
             expires_at=utcnow() + REGISTRATION_LIFETIME,
         )
@@ -100,9 +105,13 @@ def pending_registration(token: str) -> Registration:
 
 
 @transactional
-def confirm_registration(token: str, user_agent: str | None) -> Person:
-    """Create the account from a confirmed registration and sign it in; return the person."""
+def confirm_registration(token: str, password: str, user_agent: str | None) -> Person:
+    """Create the account from a confirmed registration, with the password chosen by whoever
+    followed the link (so it is the mailbox's holder's, never the registrant's), and sign it in."""
     registration = pending_registration(token)
+    problem = password_problem(password, email=registration.email, full_name=registration.full_name)
+    if problem:
+        raise InvalidInput(problem, field="password")
     if find_person(registration.email) is not None:
         raise Conflict(_l("An account with this e-mail address already exists. Log in instead."))
     now = utcnow()
@@ -112,7 +121,7 @@ def confirm_registration(token: str, user_agent: str | None) -> Person:
         email_key=registration.email_key,
         full_name=registration.full_name,
         date_of_birth=registration.date_of_birth,
-        password_hash=registration.password_hash,
+        password_hash=passwords().hash(password),
         locale=registration.locale,
         password_changed_at=now,
         last_login_at=now,
@@ -127,39 +136,74 @@ def confirm_registration(token: str, user_agent: str | None) -> Person:
     return person
 
 
-def _login_limits():
+def _login_budgets(key: str, client_address: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The budgets a log-in attempt counts against, strictest first (rule, throttle keys).
+
+    The strict one is per account *and* client address, so a stranger guessing at someone's
+    account spends only his own budget and the owner, from elsewhere, still gets in. A looser
+    per-account budget brakes guessing spread over many addresses; the per-address budget
+    brakes one address trying many accounts.
+    """
     config = current_app.config
-    return config["ORGSVC_LOGIN_LIMIT_PER_ACCOUNT"], config["ORGSVC_LOGIN_LIMIT_PER_ADDRESS"]
+    return (
+        (config["ORGSVC_LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"], ("login-account-address", key, client_address)),
+        (config["ORGSVC_LOGIN_LIMIT_PER_ADDRESS"], ("login-address", client_address)),
+        (config["ORGSVC_LOGIN_LIMIT_PER_ACCOUNT"], ("login-account", key)),
+    )
 
 
-def _check_login_throttle(key: str, client_address: str) -> None:
-    per_account, per_address = _login_limits()
-    waits = [
-        throttle().retry_after(per_account, "login-account", key),
-        throttle().retry_after(per_address, "login-address", client_address),
-    ]
-    wait = max((w for w in waits if w is not None), default=None)
-    if wait is not None:
-        minutes = max(1, (wait + 59) // 60)
-        raise TooManyRequests(
-            _l("Too many failed log-in attempts. Try again in %(minutes)d minutes.", minutes=minutes),
-            retry_after=wait,
-        )
+def _count_login_attempt(key: str, client_address: str) -> None:
+    """Count this attempt against each budget before the password is checked, or refuse it.
+
+    Counting happens first and atomically (``Throttle.acquire``): were it done after the slow
+    password check, simultaneous guesses would all pass the budget before any was counted.
+    The budgets are tried strictest first and the first one spent stops the count, so attempts
+    refused for one address do not use up the account's budget for everyone else.
+    """
+    for rule, keys in _login_budgets(key, client_address):
+        wait = throttle().acquire(rule, *keys)
+        if wait is not None:
+            minutes = max(1, (wait + 59) // 60)
+            raise TooManyRequests(
+                _l("Too many failed log-in attempts. Try again in %(minutes)d minutes.", minutes=minutes),
+                retry_after=wait,
+            )
+
+
+def log_in(email: str, password: str, *, client_address: str, user_agent: str | None) -> Person:
+    """Check the credentials and open a login session. Attempts are counted and throttled; a
+    success forgets the account's count. A failed or refused attempt is logged and kept in the
+    audit log (in a transaction of its own: the attempt's own is rolled back)."""
+    try:
+        return _log_in(email, password, client_address=client_address, user_agent=user_agent)
+    except (InvalidCredentials, TooManyRequests) as error:
+        _record_login_failure(email, client_address, throttled=isinstance(error, TooManyRequests))
+        raise
 
 
 @transactional
-def log_in(email: str, password: str, *, client_address: str, user_agent: str | None) -> Person:
-    """Check the credentials and open a login session. Failures are counted and throttled."""
+def _record_login_failure(email: str, client_address: str, *, throttled: bool) -> None:
+    """Audit and log a failed log-in: the account it named (if any) and the client address, never
+    the password, nor the address typed for an unknown account (it may be a mistyped password)."""
+    person = find_person(email)
+    person_id = person.id if person is not None else None
+    action = "account.login_throttled" if throttled else "account.login_failed"
+    record(action, actor_id=None, subject_person_id=person_id, outcome="denied",
+           details={"client_address": client_address, "known_account": person is not None})
+    log.warning("%s: person=%s client=%s", action, person_id, client_address)
+
+
+@transactional
+def _log_in(email: str, password: str, *, client_address: str, user_agent: str | None) -> Person:
     key = email_key(email)
-    _check_login_throttle(key, client_address)
+    _count_login_attempt(key, client_address)
     person = find_person(email)
     valid = passwords().verify(person.password_hash if person else None, password)
     if not valid or person is None or not person.is_active:
-        per_account, per_address = _login_limits()
-        throttle().hit(per_account, "login-account", key)
-        throttle().hit(per_address, "login-address", client_address)
         raise InvalidCredentials()
-    throttle().clear(_login_limits()[0], "login-account", key)
+    strict, _per_address, per_account = _login_budgets(key, client_address)
+    for rule, keys in (strict, per_account):  # the address's count stays: it may hold others' failures
+        throttle().clear(rule, *keys)
     if passwords().needs_rehash(person.password_hash):
         person.password_hash = passwords().hash(password)
     person.last_login_at = utcnow()

@@ -36,6 +36,22 @@ class Throttle:
             return None
         return max(1, int(reset_at - time.time()))
 
+    def acquire(self, rule: str, *keys: str) -> int | None:
+        """Count one event against ``rule`` for ``keys`` if the budget allows it, in one atomic step.
+
+        Returns None when the event was counted, else the seconds to wait (and nothing is counted).
+        Checking and counting apart would let simultaneous requests all pass the check first.
+        """
+        item = parse(rule)
+        try:
+            if self.limiter.hit(item, *keys):
+                return None
+            reset_at = self.limiter.get_window_stats(item, *keys).reset_time
+        except Exception:
+            log.exception("throttle store unavailable; not throttling")
+            return None
+        return max(1, int(reset_at - time.time()))
+
     def hit(self, rule: str, *keys: str) -> None:
         """Count one event against ``rule`` for ``keys``."""
         try:

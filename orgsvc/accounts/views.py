@@ -10,6 +10,7 @@ from orgsvc.accounts import services, sessions
 from orgsvc.accounts.forms import (
     ActionForm,
     ChangePasswordForm,
+    ChoosePasswordForm,
     DigestForm,
     ForgotPasswordForm,
     LanguageForm,
@@ -44,12 +45,8 @@ def register():
     form = RegistrationForm()
     if form.validate_on_submit():
         account = services.NewAccount(form.email.data, form.full_name.data, form.date_of_birth.data,
-                                      form.password.data, current_language())
-        try:
-            services.request_registration(account)
-        except InvalidInput as error:
-            add_error(form, error)
-            return render_form("accounts/register.html", form)
+                                      current_language())
+        services.request_registration(account, client_address=client_address())
         return redirect(url_for(".registration_sent"))
     return render_form("accounts/register.html", form)
 
@@ -62,13 +59,17 @@ def registration_sent():
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])
 def confirm_registration(token):
     registration = services.pending_registration(token)
-    form = ActionForm()
+    form = ChoosePasswordForm()
     if form.validate_on_submit():
-        person = services.confirm_registration(token, user_agent())
+        try:
+            person = services.confirm_registration(token, form.password.data, user_agent())
+        except InvalidInput as error:
+            add_error(form, error)
+            return render_form("accounts/confirm.html", form, registration=registration)
         _start_browser_session(person)
         flash(_("Welcome! Your account is ready."), "success")
         return redirect(url_for("portal.home"))
-    return render_template("accounts/confirm.html", form=form, registration=registration)
+    return render_form("accounts/confirm.html", form, registration=registration)
 
 
 @bp.route("/login", methods=["GET", "POST"])

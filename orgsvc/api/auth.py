@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 
@@ -17,18 +18,36 @@ from orgsvc.errors import AuthenticationRequired, Conflict
 from orgsvc.extensions import db
 from orgsvc.transactions import transactional
 
+log = logging.getLogger(__name__)
+
 TOKEN_PREFIX = "osv_"  # noqa: S105 - a marker that makes leaked tokens easy to spot, not a secret
+
+
+def _refusal(reason: str, client: ApiClient | None = None) -> AuthenticationRequired:
+    """A 401 that is logged and kept in the audit log (the token itself never is)."""
+    details = {"reason": reason, "client_address": request.remote_addr or "unknown", "path": request.path}
+    if client is not None:
+        details["client"] = client.name
+    log.warning("api authentication failed: reason=%s client=%s address=%s path=%s", reason,
+                details.get("client"), details["client_address"], request.path)
+    error = AuthenticationRequired()
+    error.denial = {"action": "api.authentication_failed", "actor_id": None, "details": details}
+    return error
 
 
 def client_principal() -> Principal:
     """The API client behind the request's bearer token, or 401."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
+    if not header:
+        raise _refusal("no_token")
     if scheme.lower() != "bearer" or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-        raise AuthenticationRequired()
+        raise _refusal("malformed_token")
     client = db.session.scalar(sa.select(ApiClient).where(ApiClient.token_hash == token_hash(token.strip())))
-    if client is None or client.revoked_at is not None:
-        raise AuthenticationRequired()
+    if client is None:
+        raise _refusal("unknown_token")
+    if client.revoked_at is not None:
+        raise _refusal("revoked_token", client)
     if client.last_used_at is None or utcnow() - client.last_used_at > timedelta(minutes=1):
         client.last_used_at = utcnow()
         db.session.commit()

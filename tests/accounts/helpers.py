@@ -36,8 +36,14 @@ def registration_form(**overrides) -> dict:
         "full_name": "Kari Nordmann",
         "email": "kari@example.com",
         "date_of_birth": "1985-04-12",
-        "password": "et langt og godt passord",
-        "password_confirm": "et langt og godt passord",
     }
     form.update(overrides)
     return form
+
+
+PASSWORD = "et langt og godt passord"
+
+
+def password_form(password: str = PASSWORD, confirm: str | None = None) -> dict:
+    """The confirmation page's form: the password chosen by whoever followed the link."""
+    return {"password": password, "password_confirm": password if confirm is None else confirm}

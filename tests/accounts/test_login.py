@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+import sqlalchemy as sa
 
 from orgsvc.accounts import services
 from orgsvc.accounts.models import Person
+from orgsvc.audit.models import AuditEvent
 from orgsvc.extensions import db
 from tests.support import DEFAULT_PASSWORD, login, without_csrf_tokens
 
@@ -187,3 +191,67 @@ def test_next_from_the_query_string_is_checked_too(client, world):
     response = client.post("/login?next=https://evil.example/", data={
         "email": world.user_a.email, "password": DEFAULT_PASSWORD, "next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
+
+
+STRANGER = {"REMOTE_ADDR": "198.51.100.66"}
+OWNER = {"REMOTE_ADDR": "192.0.2.10"}
+
+
+def login_from(client, environ, email, password=DEFAULT_PASSWORD):
+    return client.post("/login", data={"email": email, "password": password}, environ_base=environ)
+
+
+def test_a_stranger_spending_the_budget_does_not_lock_the_owner_out(app, world):
+    stranger, owner = app.test_client(), app.test_client()
+    for number in range(5):
+        assert login_from(stranger, STRANGER, world.user_a.email, f"guess {number}!").status_code == 401
+    assert login_from(stranger, STRANGER, world.user_a.email, DEFAULT_PASSWORD).status_code == 429
+    assert login_from(owner, OWNER, world.user_a.email).status_code == 302
+    assert login_from(stranger, STRANGER, world.user_a.email, "guess 6!").status_code == 429, \
+        "the stranger's budget is not reset by the owner's success"
+
+
+def test_guessing_one_account_from_many_addresses_meets_the_account_brake(app, world):
+    app.config["ORGSVC_LOGIN_LIMIT_PER_ACCOUNT"] = "7 per 15 minutes"
+    client = app.test_client()
+    statuses = [login_from(client, {"REMOTE_ADDR": f"203.0.113.{n // 3}"}, world.user_a.email, "wrong guess!")
+                .status_code for n in range(9)]
+    assert statuses == [401] * 7 + [429] * 2
+    assert login_from(client, OWNER, world.user_a.email).status_code == 429
+
+
+def test_refusals_from_one_address_do_not_spend_the_account_brake(app, world):
+    app.config["ORGSVC_LOGIN_LIMIT_PER_ACCOUNT"] = "7 per 15 minutes"
+    stranger = app.test_client()
+    for number in range(20):
+        login_from(stranger, STRANGER, world.user_a.email, f"guess {number}!")
+    assert login_from(app.test_client(), OWNER, world.user_a.email).status_code == 302
+
+
+def _login_audit(app) -> list[tuple]:
+    with app.app_context():
+        return [(e.action, e.outcome, e.actor_id, e.subject_person_id, e.details) for e in db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action.like("account.login%")).order_by(AuditEvent.id))]
+
+
+def test_failed_and_refused_logins_are_audited_and_logged_without_the_password(app, client, world, caplog):
+    caplog.set_level(logging.DEBUG)
+    login(client, "nobody@example.com", "secret guess one")
+    for number in range(5):
+        login(client, world.user_a.email, f"secret guess {number}!")
+    assert login(client, world.user_a.email, DEFAULT_PASSWORD).status_code == 429
+    known = {"client_address": "127.0.0.1", "known_account": True}
+    assert _login_audit(app) == [
+        ("account.login_failed", "denied", None, None, {"client_address": "127.0.0.1", "known_account": False}),
+        *[("account.login_failed", "denied", None, world.user_a.id, known)] * 5,
+        ("account.login_throttled", "denied", None, world.user_a.id, known),
+    ]
+    assert f"account.login_failed: person={world.user_a.id} client=127.0.0.1" in caplog.text
+    assert f"account.login_throttled: person={world.user_a.id}" in caplog.text
+    assert "secret guess" not in caplog.text and DEFAULT_PASSWORD not in caplog.text
+    assert "nobody@example.com" not in caplog.text
+
+
+def test_a_successful_login_leaves_no_failure_behind(app, client, world):
+    assert login(client, world.user_a.email).status_code == 302
+    assert _login_audit(app) == []

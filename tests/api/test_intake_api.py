@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from openapi_core.testing import MockRequest, MockResponse
 
 from orgsvc.api.auth import create_client, revoke_client
 from orgsvc.api.views import SPEC
+from orgsvc.audit.models import AuditEvent
 from orgsvc.cases.models import Case, CaseDocument
 from orgsvc.extensions import db
 from orgsvc.organisations.models import Organisation
@@ -186,3 +188,29 @@ def test_no_documents_for_a_withdrawn_case(app, api):
     assert refused.status_code == 403
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseDocument)) == 1
+
+
+def _audit_rows(app, action):
+    with app.app_context():
+        rows = list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)
+                                       .order_by(AuditEvent.id)))
+        db.session.expunge_all()
+        return rows
+
+
+def test_a_refused_token_is_audited_and_logged_without_the_token(app, api, caplog):
+    with app.app_context():
+        revoked = create_client("gammel")
+        revoke_client("gammel")
+    guessed = "osv_" + "g" * 43
+    caplog.set_level(logging.DEBUG)
+    for token in (guessed, revoked):
+        assert api("GET", "/cases/2026-000001", token_override=token, check_request=False).status_code == 401
+    unknown, gone = _audit_rows(app, "api.authentication_failed")
+    assert (unknown.outcome, unknown.actor_id, unknown.details["reason"]) == ("denied", None, "unknown_token")
+    assert (gone.details["reason"], gone.details["client"]) == ("revoked_token", "gammel")
+    assert unknown.request_id and unknown.details["path"] == "/api/v1/cases/2026-000001"
+    assert "api authentication failed: reason=unknown_token" in caplog.text
+    for token in (guessed, revoked):
+        assert token not in caplog.text
+        assert token not in json.dumps([unknown.details, gone.details])

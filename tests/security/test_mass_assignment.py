@@ -13,7 +13,7 @@ from orgsvc.extensions import db
 from orgsvc.organisations.models import Organisation
 from orgsvc.roles.models import Membership
 from orgsvc.staff.models import StaffMember
-from tests.accounts.helpers import link_in, outbox, registration_form
+from tests.accounts.helpers import link_in, outbox, password_form, registration_form
 from tests.cases.test_uploads import PDF
 from tests.conftest import membership_of
 from tests.support import DEFAULT_PASSWORD, login
@@ -36,7 +36,7 @@ def _staff_rows(app) -> int:
 def test_registration_ignores_roles_and_organisations(app, client, world):
     staff_before = _staff_rows(app)
     client.post("/register", data={**registration_form(email="ny@example.com"), **probes(world)})
-    client.post(link_in(outbox(app, "confirm_registration")[0]), data=probes(world))
+    client.post(link_in(outbox(app, "confirm_registration")[0]), data={**password_form(), **probes(world)})
     with app.app_context():
         person = db.session.scalar(sa.select(Person).where(Person.email_key == "ny@example.com"))
         assert person.staff_role is None

@@ -1,7 +1,7 @@
 """cases: a person's representation in an organisation's cases ends with their membership
 
-Revision ID: 0010_representation_ends
-Revises: 0009_counterparty_in_mediation
+Revision ID: 0011_representation_ends
+Revises: 0010_counterparty_in_mediation
 Create Date: 2026-11-21 23:50:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_representation_ends'
-down_revision = '0009_counterparty_in_mediation'
+revision = '0011_representation_ends'
+down_revision = '0010_counterparty_in_mediation'
 branch_labels = None
 depends_on = None
 

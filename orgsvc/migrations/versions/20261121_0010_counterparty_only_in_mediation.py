@@ -1,7 +1,7 @@
 """cases: only a mediation has a counterparty (a business named in a tip or guidance is no party)
 
-Revision ID: 0009_counterparty_in_mediation
-Revises: 0008_register_covering_key
+Revision ID: 0010_counterparty_in_mediation
+Revises: 0009_registration_no_password
 Create Date: 2026-11-21 23:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009_counterparty_in_mediation'
-down_revision = '0008_register_covering_key'
+revision = '0010_counterparty_in_mediation'
+down_revision = '0009_registration_no_password'
 branch_labels = None
 depends_on = None
 
