@@ -37,6 +37,8 @@ def members():
         can=lambda action, membership: may(principal, action, membership),
         manages=may(principal, "manage_members", organisation), role_form=RoleForm,
         apply_form=ApplyForm(formdata=None) if applies else None, grant=principal.grant_in(organisation.id),
+        # The last active administrator can be neither demoted nor leave: the page does not offer it.
+        sole_administrator=services.active_administrators(organisation.id) <= 1,
     )
 
 
@@ -101,9 +103,14 @@ def remove(membership_id):
     membership = load_guarded(principal, Membership, membership_id, "remove")
     form = RemoveForm()
     if form.validate_on_submit():
-        services.remove_member(principal, membership_id, form.reason.data)
-        flash(_("%(name)s no longer has access to the organisation.", name=membership.person.full_name), "success")
-        return _back()
+        try:
+            services.remove_member(principal, membership_id, form.reason.data)
+        except InvalidInput as error:
+            add_error(form, error)
+        else:
+            flash(_("%(name)s no longer has access to the organisation.", name=membership.person.full_name),
+                  "success")
+            return _back()
     status = 400 if form.is_submitted() else 200
     return render_template("roles/remove.html", form=form, membership=membership), status
 

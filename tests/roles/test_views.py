@@ -205,3 +205,36 @@ def test_a_user_cannot_administer_other_users_over_http(app, client, world):
         message = "Vi fant ikke det du lette etter." if expected == 404 else "Du har ikke tilgang til å gjøre dette."
         assert message in response.get_data(as_text=True), url
     assert database_snapshot(app) == before
+
+
+# --- errors on the page, and actions that cannot succeed not offered ------------------------------
+@pytest.mark.parametrize("reason", ["ok", "  ok  "])
+def test_a_too_short_removal_reason_is_shown_on_the_page_with_the_input_kept(app, client, world, reason):
+    # "ok" is refused by the form, "  ok  " (six characters) by the service once trimmed: either way
+    # the same page comes back with the message and what was written, and nobody is removed.
+    user = _id(app, world.user_a, world.org_a)
+    login(client, world.admin_a.email)
+    before = database_snapshot(app)
+    response = client.post(f"/organisation/members/{user}/remove", data={"reason": reason})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Begrunnelsen må være mellom 3 og 2000 tegn." in page
+    assert f">\r\n{reason}</textarea>" in page or f">{reason}</textarea>" in page
+    assert f'action="/organisation/members/{user}/remove"' in page, "the removal page itself, not an error page"
+    assert database_snapshot(app) == before
+
+
+def test_the_last_administrator_is_not_offered_to_change_role_or_leave(app, client, world):
+    own = _id(app, world.admin_a, world.org_a)
+    login(client, world.admin_a.email)
+    page = client.get("/organisation/members").get_data(as_text=True)
+    assert f"/organisation/members/{own}/role" not in page and "Forlat organisasjonen" not in page
+    assert "Organisasjonens eneste administrator" in page
+    assert f"/organisation/members/{_id(app, world.user_a, world.org_a)}/role" in page, "others' roles still change"
+
+    # With a second administrator, both are offered again.
+    assert client.post(f"/organisation/members/{_id(app, world.user_a, world.org_a)}/role",
+                       data={"role": "administrator"}).status_code == 302
+    page = client.get("/organisation/members").get_data(as_text=True)
+    assert f"/organisation/members/{own}/role" in page and "Forlat organisasjonen" in page
+    assert "Organisasjonens eneste administrator" not in page
