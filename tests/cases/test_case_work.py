@@ -231,6 +231,28 @@ def test_contact_the_caseworker_and_get_the_reply_in_the_inbox(app, world, cases
     assert "Når får vi svar?" not in theirs and "I løpet av uken." not in theirs
 
 
+
+@pytest.mark.parametrize("body", ["", "   "])
+def test_an_empty_reply_shows_the_error_by_the_message_it_answers(app, world, cases, body):
+    assign_caseworker(app, cases.a_against_b, world.caseworker.id)
+    party, caseworker = app.test_client(), app.test_client()
+    login(party, world.user_a.email)
+    assert party.post(f"/cases/{cases.a_against_b}/messages", data={"body": "Når får vi svar?"}).status_code == 302
+    with app.app_context():
+        message_id = db.session.scalar(sa.select(CaseMessage.id))
+    login(caseworker, world.caseworker.email)
+    response = caseworker.post(f"/cases/{cases.a_against_b}/messages/{message_id}/reply", data={"body": body})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Når får vi svar?" in page and "Noe må rettes" in page, "the messages page, not an error page"
+    assert f'<p class="field__error" id="reply-{message_id}-error">Dette feltet må fylles ut.</p>' in page
+    assert f'aria-describedby="reply-{message_id}-error">{body}</textarea>' in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseMessage)) == 1
+    missing = caseworker.post(f"/cases/{cases.a_against_b}/messages/999999/reply", data={"body": ""})
+    assert missing.status_code == 404
+
+
 def test_messages_are_possible_until_closed_but_not_after_withdrawal(app, client, world, cases):
     login(client, world.user_a.email)
     assert client.post(f"/cases/{cases.a_closed}/messages", data={"body": "Motparten holder ikke avtalen"}
@@ -327,6 +349,24 @@ def test_another_address_must_be_confirmed_from_its_mailbox(app, client, world, 
 def test_following_needs_access_to_the_case(client, world, cases):
     login(client, world.user_a.email)
     assert client.post(f"/cases/{cases.a_tip}/follow", data={}).status_code == 404
+
+
+@pytest.mark.parametrize("address", ["ikke en adresse", "kari@", "a" * 250 + "@example.com"])
+def test_following_with_an_invalid_address_shows_the_error_on_the_case_page(app, client, world, cases, address):
+    login(client, world.user_a.email)
+    response = client.post(f"/cases/{cases.a_against_b}/follow", data={"email": address})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "2026-900001" in page and "Følg saken" in page, "the case page itself, not an error page"
+    assert "Noe må rettes" in page and 'class="field__error" id="email-error"' in page
+    assert f'value="{address}"' in page, "what was written is kept"
+    with app.app_context():
+        assert db.session.scalar(sa.select(CaseFollow)) is None
+
+
+def test_following_a_case_one_may_not_see_is_still_a_404_whatever_the_address(client, world, cases):
+    login(client, world.user_a.email)
+    assert client.post(f"/cases/{cases.a_tip}/follow", data={"email": "ikke en adresse"}).status_code == 404
 
 
 # --- the regulator ----------------------------------------------------------------------------
