@@ -107,6 +107,7 @@ MATRIX = [
     row("portal.switch_organisation", "POST", "other", **other(cw=404, ra=404)),
     # --- the organisation's people («Brukere») ----------------------------------------------------
     row("roles.members", "GET", "none", **signed_in(200, person=302, cw=302, ra=302)),
+    row("roles.leave", "GET", "none", **signed_in(200, person=302, cw=302, ra=302)),
     row("roles.leave", "POST", "none", **signed_in(302, a=409)),
     row("roles.apply_administrator", "POST", "none", **signed_in(409, person=302, cw=302, ra=302)),
     row("roles.approve", "POST", "same", **same(pu=403, u=404, pa=403, a=302)),
