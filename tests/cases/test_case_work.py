@@ -148,10 +148,12 @@ def test_pending_users_cannot_create_cases(client, world):
 
 
 # --- withdrawing ------------------------------------------------------------------------------
-def test_withdrawing_needs_a_reason_and_tells_the_caseworker(app, client, world, cases):
+def test_withdrawing_with_a_reason_tells_the_caseworker_why(app, client, world, cases):
     assign_caseworker(app, cases.a_against_b, world.caseworker.id)
     login(client, world.user_a.email)
-    assert client.post(f"/cases/{cases.a_against_b}/withdraw", data={"reason": ""}).status_code == 400
+    too_long = client.post(f"/cases/{cases.a_against_b}/withdraw", data={"reason": "x" * 2001})
+    assert too_long.status_code == 400 and "x" * 2001 in too_long.get_data(as_text=True)
+    assert _case(app, cases.a_against_b).status == CaseStatus.SUBMITTED
     response = client.post(f"/cases/{cases.a_against_b}/withdraw", data={"reason": "Vi ble enige selv."})
     assert response.status_code == 302
     case = _case(app, cases.a_against_b)
@@ -161,6 +163,36 @@ def test_withdrawing_needs_a_reason_and_tells_the_caseworker(app, client, world,
     assert told.params["reason"] == "Vi ble enige selv."
     assert "trukket" in client.get(f"/cases/{cases.a_against_b}").get_data(as_text=True)
     assert client.post(f"/cases/{cases.a_against_b}/withdraw", data={"reason": "igjen"}).status_code == 403
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_the_reason_for_withdrawing_is_optional(app, client, world, cases, reason):
+    # «Her kan du også skrive hvorfor du velger å trekke saken»: may, not must.
+    assign_caseworker(app, cases.a_against_b, world.caseworker.id)
+    login(client, world.user_a.email)
+    form = client.get(f"/cases/{cases.a_against_b}/withdraw").get_data(as_text=True)
+    assert "Hvorfor velger du å trekke saken? (valgfritt)" in form
+    assert client.post(f"/cases/{cases.a_against_b}/withdraw", data={"reason": reason}).status_code == 302
+    case = _case(app, cases.a_against_b)
+    assert (case.status, case.withdrawal_reason) == (CaseStatus.WITHDRAWN, None)
+    [told] = _inbox(app, person_id=world.caseworker.id, kind="case_withdrawn")
+    assert told.params["reason"] is None
+    assert "Ingen begrunnelse ble gitt." in client.get(f"/cases/{cases.a_against_b}").get_data(as_text=True)
+    caseworker = app.test_client()
+    login(caseworker, world.caseworker.email)
+    message = caseworker.get(f"/inbox/{told.id}").get_data(as_text=True)
+    assert "Begrunnelse" in message and "Ingen begrunnelse ble gitt." in message
+    short = make_case_for_withdrawal(app, world)
+    assert client.post(f"/cases/{short}/withdraw", data={"reason": "ok"}).status_code == 302
+    assert _case(app, short).withdrawal_reason == "ok", "a short reason is a reason too"
+
+
+def make_case_for_withdrawal(app, world) -> int:
+    with app.app_context():
+        case = make_case("2026-900099", CaseKind.TIP, world.org_a.id,
+                         representatives=[(world.user_a.id, world.org_a.id)])
+        db.session.commit()
+        return case.id
 
 
 def test_the_counterparty_cannot_withdraw(client, world, cases):
