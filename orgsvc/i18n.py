@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 
 import flask_babel
-from babel import Locale, dates
+from babel import Locale, dates, units
 from flask import Flask, has_request_context, request, session
 from flask_babel import force_locale, get_locale, get_timezone, get_translations
 from flask_login import current_user
@@ -18,6 +18,9 @@ from orgsvc.paths import TRANSLATIONS_DIR
 
 LANGUAGES = {"nb": "Norsk (bokmål)", "en": "English"}
 DEFAULT_LANGUAGE = "nb"
+# How dates and numbers are written in each language: English the British way (21/11/2026, 23:01),
+# not Babel's plain "en" (11/21/26, 11:01 PM), which is American.
+FORMAT_LOCALES = {"en": "en_GB"}
 
 
 def select_locale() -> str:
@@ -30,6 +33,12 @@ def select_locale() -> str:
         return current_user.locale
     chosen = session.get("lang")
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def formatting_locale(locale=None) -> str:
+    """The locale dates and numbers are written in for ``locale`` (by default the request's)."""
+    identifier = str(locale or get_locale() or DEFAULT_LANGUAGE)
+    return FORMAT_LOCALES.get(identifier, identifier)
 
 
 def current_language() -> str:
@@ -57,7 +66,7 @@ NAMED_FORMATS = ("full", "long", "medium", "short")
 def _render_locale() -> dict:
     """Context processor: the locale, time zone and catalogue the template is rendered in, and an
     empty memo for the labels of this one render."""
-    return {RENDER_TRANSLATIONS: get_translations(), RENDER_DATES: (str(get_locale()), get_timezone()),
+    return {RENDER_TRANSLATIONS: get_translations(), RENDER_DATES: (formatting_locale(), get_timezone()),
             RENDER_MEMO: {}}
 
 
@@ -136,7 +145,7 @@ def format_datetime(moment: datetime | None, format: str | None = None, *, local
     moment = moment.astimezone(zone)
     if hasattr(zone, "normalize"):  # pytz
         moment = zone.normalize(moment)
-    return _datetime_formatter(locale or str(get_locale()), format)(moment)
+    return _datetime_formatter(formatting_locale(locale), format)(moment)
 
 
 @pass_context
@@ -144,6 +153,31 @@ def _datetimeformat(context, moment: datetime | None, format: str | None = None)
     """The ``datetimeformat`` filter, in the render's locale and time zone."""
     locale, zone = context.get(RENDER_DATES) or (None, None)
     return format_datetime(moment, format, locale=locale, zone=zone)
+
+
+@pass_context
+def _last_day(context, end: datetime | None, format: str = "short") -> str:
+    """The last day of a period that ends at ``end``, exclusive: an answer due at midnight is due
+    by the end of the day before (24.11 00:00 is written 23.11)."""
+    if end is None:
+        return ""
+    locale, zone = context.get(RENDER_DATES) or (formatting_locale(), get_timezone())
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=UTC)
+    day = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    return dates.format_date(day, format, locale=locale)
+
+
+@pass_context
+def _filesize(context, size: int | None) -> str:
+    """A file size in the render's language: «1,5 kB» in bokmål, «1.5 kB» in English."""
+    if size is None:
+        return ""
+    locale = (context.get(RENDER_DATES) or (formatting_locale(), None))[0]
+    for unit, scale in (("digital-megabyte", 1024 * 1024), ("digital-kilobyte", 1024)):
+        if size >= scale:
+            return units.format_unit(size / scale, unit, length="short", format="#,##0.#", locale=locale)
+    return units.format_unit(size, "digital-byte", length="short", locale=locale)
 
 
 def init_app(app: Flask) -> None:
@@ -154,3 +188,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(_gettext, _ngettext, newstyle=True, pgettext=_pgettext,
                                             npgettext=_npgettext)
     app.jinja_env.filters["datetimeformat"] = _datetimeformat
+    app.jinja_env.filters["last_day"] = _last_day
+    app.jinja_env.filters["filesize"] = _filesize

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import flask
 import flask_babel
 import jinja2
+import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
@@ -132,9 +133,12 @@ FORMATS = st.sampled_from(["short", "medium", "long", "full", "yyyy-MM-dd HH:mm"
 @given(moment=MOMENTS, format=FORMATS, language=st.sampled_from(sorted(LANGUAGES)))
 def test_dates_read_as_flask_babel_writes_them(app, moment, format, language):
     """The datetimeformat filter (patterns parsed once per locale and format) writes every moment,
-    across time zones and summer time, in every format, exactly as Flask-Babel's does."""
+    across time zones and summer time, in every format, exactly as Flask-Babel's does in the
+    language's formatting locale (English: en_GB)."""
     with app.test_request_context(), force_locale(language):
-        assert i18n.format_datetime(moment, format) == flask_babel.format_datetime(moment, format)
+        written = i18n.format_datetime(moment, format)
+    with app.test_request_context(), force_locale(i18n.formatting_locale(language)):
+        assert written == flask_babel.format_datetime(moment, format)
 
 
 class _FormWithErrors:
@@ -161,9 +165,33 @@ def test_templates_translate_in_the_locale_they_are_rendered_in(app):
     assert norwegian.endswith("|innsendt|under behandling|bruker|uleste meldinger|01.07.2026, 12:30")
     assert "Noe må rettes" in norwegian
     assert english.startswith("Log out|")
-    assert english.endswith("|submitted|being processed|user|unread messages|7/1/26, 12:30\u202fPM")
+    assert english.endswith("|submitted|being processed|user|unread messages|01/07/2026, 12:30"), "British, not US"
     assert "Something needs correcting" in english
     assert again == norwegian
+
+
+@pytest.mark.parametrize(("size", "norwegian", "english"), [
+    (0, "0 B", "0 byte"), (87, "87 B", "87 byte"), (1536, "1,5 kB", "1.5 kB"), (1024 * 1000, "1\xa0000 kB", "1,000 kB"),
+    (int(99.5 * 1024 * 1024), "99,5 MB", "99.5 MB"),
+])
+def test_file_sizes_are_written_the_languages_way(app, size, norwegian, english):
+    with app.test_request_context():
+        written = flask.render_template_string("{{ size|filesize }}", size=size)
+        with force_locale("en"):
+            assert flask.render_template_string("{{ size|filesize }}", size=size) == english
+    assert written == norwegian
+
+
+@pytest.mark.parametrize(("end", "norwegian", "english"), [
+    (datetime(2026, 11, 24, 0, 0, tzinfo=ZoneInfo("Europe/Oslo")), "23.11.2026", "23/11/2026"),  # due at midnight
+    (datetime(2026, 11, 23, 23, 0, tzinfo=UTC), "23.11.2026", "23/11/2026"),  # the same moment, in UTC
+    (datetime(2026, 11, 24, 0, 1, tzinfo=ZoneInfo("Europe/Oslo")), "24.11.2026", "24/11/2026"),
+])
+def test_a_deadline_at_midnight_is_written_as_its_last_day(app, end, norwegian, english):
+    with app.test_request_context():
+        assert flask.render_template_string("{{ end|last_day }}", end=end) == norwegian
+        with force_locale("en"):
+            assert flask.render_template_string("{{ end|last_day }}", end=end) == english
 
 
 def test_a_label_is_translated_once_per_render(app):

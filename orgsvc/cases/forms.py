@@ -52,8 +52,8 @@ class MessageForm(Form):
 
 
 class WithdrawForm(Form):
-    reason = TextAreaField(_l("Why do you withdraw the case?"),
-                           validators=[DataRequired(_l("This field is required.")), Length(min=3, max=2000)])
+    # «Her kan du også skrive hvorfor du velger å trekke saken»: the reason is optional.
+    reason = TextAreaField(_l("Why do you withdraw the case? (optional)"), validators=[Optional(), Length(max=2000)])
 
 
 class FollowForm(Form):

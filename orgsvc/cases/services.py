@@ -278,7 +278,7 @@ def withdraw(principal: Principal, case_id: int, reason: str | None) -> Case:
     if case.status not in OPEN_STATUSES:
         raise Conflict(_l("The case is already withdrawn or closed."))
     guard(principal, "withdraw", case)
-    reason = text(reason, "reason", required=True, maximum=2000, minimum=3)
+    reason = text(reason, "reason", required=False, maximum=2000)  # optional; None when not given
     now = utcnow()
     result = db.session.execute(
         sa.update(Case).where(Case.id == case.id, Case.status.in_(OPEN_STATUSES))

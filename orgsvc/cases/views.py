@@ -107,7 +107,10 @@ def _case_context(principal, case) -> dict:
 @login_required
 def show(case_id):
     principal = current_principal(case_id=case_id)
-    case = services.load_case(principal, case_id)
+    return _show_page(principal, services.load_case(principal, case_id))
+
+
+def _show_page(principal, case, follow_form=None, status=200):
     context = _case_context(principal, case)
     side = context["side"]
     access_form = None
@@ -119,10 +122,10 @@ def show(case_id):
         "cases/show.html", **context, history=services.history(principal, case),
         representatives=[r for r in services.representatives(case) if side is None or r.organisation_id == side]
         if context["manages_access"] or principal.is_staff else [],
-        access_form=access_form, follow=follow, follow_form=FollowForm(formdata=None),
+        access_form=access_form, follow=follow, follow_form=follow_form or FollowForm(formdata=None),
         status_form=StatusForm(formdata=None, status=case.status.value),
         assign_form=_assign_form(case) if context["is_regulator"] else None,
-    )
+    ), status
 
 
 def _assign_form(case, formdata=None):
@@ -139,12 +142,17 @@ def _message_form(case, formdata=None):
     return form
 
 
-def _documents_page(principal, case, upload_form=None, message_form=None, status=200):
+def _documents_page(principal, case, upload_form=None, message_form=None, status=200, reply_form=None,
+                    reply_to=None):
+    """The documents and messages page; ``reply_form`` with ``reply_to`` is a refused reply to that message."""
+    messages = services.messages(principal, case)
+    if reply_to is not None and reply_to not in {message.id for message in messages}:
+        raise NotFound()
     return render_template(
         "cases/documents.html", **_case_context(principal, case), documents=services.documents(case),
-        messages=services.messages(principal, case),
+        messages=messages,
         upload_form=upload_form or UploadForm(formdata=None), message_form=message_form or _message_form(case),
-        reply_form=ReplyForm(formdata=None),
+        reply_form=reply_form or ReplyForm(formdata=None), reply_to=reply_to,
     ), status
 
 
@@ -247,8 +255,16 @@ def remove_access(case_id, representative_id):
 @bp.post("/cases/<int:case_id>/follow")
 @login_required
 def follow(case_id):
+    principal = current_principal(case_id=case_id)
+    case = services.load_case(principal, case_id, "follow")
     form = FollowForm()
-    row = following.follow(current_principal(case_id=case_id), case_id, form.email.data)
+    if not form.validate_on_submit():
+        return _show_page(principal, case, follow_form=form, status=400)
+    try:
+        row = following.follow(principal, case.id, form.email.data)
+    except InvalidInput as error:
+        add_error(form, error, "email")
+        return _show_page(principal, case, follow_form=form, status=400)
     if row.confirmed_at:
         flash(_("You follow the case. News comes to %(email)s at most once a day.", email=row.email), "success")
     else:
@@ -322,10 +338,18 @@ def assign(case_id):
 @bp.post("/cases/<int:case_id>/messages/<int:message_id>/reply")
 @login_required
 def reply(case_id, message_id):
+    principal = current_principal(case_id=case_id)
+    case = services.load_case(principal, case_id, "reply")
     form = ReplyForm()
-    regulator.reply(current_principal(case_id=case_id), case_id, message_id, form.body.data)
-    flash(_("Your reply is sent."), "success")
-    return redirect(url_for(".documents", case_id=case_id))
+    if form.validate_on_submit():
+        try:
+            regulator.reply(principal, case.id, message_id, form.body.data)
+        except InvalidInput as error:
+            add_error(form, error, "body")
+        else:
+            flash(_("Your reply is sent."), "success")
+            return redirect(url_for(".documents", case_id=case.id))
+    return _documents_page(principal, case, reply_form=form, reply_to=message_id, status=400)
 
 
 def allow_large_uploads() -> None:

@@ -8,6 +8,7 @@ from orgsvc.access import Principal, visibility, visible
 from orgsvc.db import BuiltStatements
 from orgsvc.extensions import db
 from orgsvc.inbox.models import InboxMessage, InboxReadState
+from orgsvc.organisations.models import Organisation
 from orgsvc.transactions import transactional
 
 PAGE_SIZE = 25
@@ -60,6 +61,11 @@ def messages(principal: Principal, page: int = 1) -> tuple[list[tuple[InboxMessa
     )
     rows = db.session.execute(query).all()
     return [(row.InboxMessage, row.is_read) for row in rows[:PAGE_SIZE]], len(rows) > PAGE_SIZE
+
+
+def organisation_of(message: InboxMessage) -> Organisation | None:
+    """The organisation the message is about, if any."""
+    return db.session.get(Organisation, message.organisation_id) if message.organisation_id else None
 
 
 @transactional

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -105,3 +106,17 @@ def _format(lazy_text, params: dict) -> str:
         return template % params
     except (KeyError, ValueError, TypeError):
         return template
+
+
+# What a message's link opens, by its path: the label says where the person lands.
+LINK_LABELS = (
+    (re.compile(r"/organisation/members"), _l("Go to Users")),
+    (re.compile(r"/cases/\d+/documents"), _l("Go to the case's documents and messages")),
+    (re.compile(r"/cases/\d+"), _l("Go to the case")),
+    (re.compile(r"/"), _l("Go to My page")),
+)
+
+
+def link_label(link: str) -> str:
+    """The words of the link to ``link`` (a path inside orgsvc)."""
+    return next((str(label) for pattern, label in LINK_LABELS if pattern.fullmatch(link)), str(_l("Open the page")))

@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from orgsvc.access import current_principal, load_guarded
+from orgsvc.access import current_principal, load_guarded, may
 from orgsvc.inbox import services
 from orgsvc.inbox.models import InboxMessage
-from orgsvc.inbox.texts import render
+from orgsvc.inbox.texts import link_label, render
+from orgsvc.organisations.context import switch_to
+from orgsvc.security import safe_next
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
@@ -27,7 +29,22 @@ def show(message_id):
     principal = current_principal()
     message = load_guarded(principal, InboxMessage, message_id)
     services.mark_read(principal, message)
-    return render_template("inbox/show.html", message=message, text=render(message))
+    return render_template("inbox/show.html", message=message, text=render(message),
+                           link_label=link_label(message.link) if message.link else None)
+
+
+@bp.post("/<int:message_id>/open")
+@login_required
+def open_link(message_id):
+    """Follow the message's link acting for the organisation the message is about: a join request to
+    B opens B's «Brukere» even while A is the current organisation. The organisation becomes current
+    only if the person may act in it; otherwise the link is followed as it is."""
+    principal = current_principal()
+    message = load_guarded(principal, InboxMessage, message_id)
+    organisation = services.organisation_of(message)
+    if organisation is not None and may(principal, "view", organisation):
+        switch_to(organisation.id)
+    return redirect(safe_next(message.link, url_for(".show", message_id=message.id)))
 
 
 @bp.post("/<int:message_id>/unread")

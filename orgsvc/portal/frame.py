@@ -78,12 +78,65 @@ AUDIT_LABELS = {
     "approval.rejected": _l("Rejected as administrator by the Consumer Authority"),
     "staff.added": _l("Staff member added"),
     "staff.deactivated": _l("Staff member deactivated"),
+    "case.created": _l("Case submitted"),
+    "case.withdrawn": _l("Case withdrawn"),
+    "case.status_changed": _l("Case status changed"),
+    "case.representative_added": _l("Access to a case given"),
+    "case.representative_removed": _l("Access to a case removed"),
+    "api.client_created": _l("API client created"),
+    "api.client_revoked": _l("API client revoked"),
+}
+
+# A refused access is logged as "<resource>:<action>" (orgsvc.access.decisions.denial_for): it is
+# shown as the resource and what was attempted, e.g. «Sak: se» with the «avvist» tag.
+AUDIT_RESOURCE_LABELS = {
+    "case": _l("Case"),
+    "case_event": _l("Case history"),
+    "case_message": _l("Message in a case"),
+    "case_intake": _l("Case intake (API)"),
+    "membership": _l("Connection to the organisation"),
+    "organisation": _l("Organisation"),
+    "inbox_message": _l("Inbox message"),
+    "audit_event": _l("Log"),
+    "approval_queue": _l("Approvals"),
+    "regulator_cases": _l("All cases"),
+    "regulator_audit": _l("The Consumer Authority's log"),
+    "onboarding": _l("Representing a business"),
+}
+AUDIT_ATTEMPT_LABELS = {
+    "view": _l("see"),
+    "use": _l("use"),
+    "create": _l("create"),
+    "create_case": _l("create a case"),
+    "withdraw": _l("withdraw the case"),
+    "upload": _l("send documentation"),
+    "message": _l("contact the caseworker"),
+    "follow": _l("follow the case"),
+    "manage_access": _l("give or take access"),
+    "change_status": _l("change the status"),
+    "assign": _l("assign a caseworker"),
+    "reply": _l("reply"),
+    "decide": _l("approve or reject"),
+    "change_role": _l("change the role"),
+    "remove": _l("remove"),
+    "leave": _l("leave the organisation"),
+    "apply_administrator": _l("apply to become administrator"),
+    "view_cases": _l("see the user's cases"),
+    "join": _l("ask to join"),
+    "manage_members": _l("manage the users"),
+    "view_audit": _l("see the log"),
 }
 
 
 def audit_label(action: str) -> str:
     label = AUDIT_LABELS.get(action)
-    return str(label) if label else str(_l("Access: %(action)s", action=action))
+    if label is not None:
+        return str(label)
+    resource, _, attempted = action.partition(":")
+    if resource in AUDIT_RESOURCE_LABELS and attempted in AUDIT_ATTEMPT_LABELS:
+        return str(_l("%(resource)s: %(attempt)s", resource=AUDIT_RESOURCE_LABELS[resource],
+                      attempt=AUDIT_ATTEMPT_LABELS[attempted]))
+    return str(_l("Access: %(action)s", action=action))
 
 
 def init_app(app: Flask) -> None:

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from orgsvc.roles.services import NOTE_MAX, REASON_MAX
+from orgsvc.roles.services import NOTE_MAX, REASON_MAX, REASON_MIN
 from orgsvc.web import Form
 
 
@@ -17,7 +17,12 @@ class RejectForm(Form):
 
 
 class RemoveForm(Form):
-    reason = TextAreaField(_l("Reason (optional; the person is told)"), validators=[Optional(), Length(max=REASON_MAX)])
+    # The same bounds as the service's (roles.services.clean_reason), so a short reason is refused
+    # here, on the page, with what was written kept.
+    reason = TextAreaField(_l("Reason (optional; the person is told)"), validators=[
+        Optional(), Length(min=REASON_MIN, max=REASON_MAX,
+                           message=_l("The reason must be between %(min)d and %(max)d characters.",
+                                      min=REASON_MIN, max=REASON_MAX))])
 
 
 class RoleForm(Form):

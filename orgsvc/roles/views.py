@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from orgsvc.access import current_principal, guard, load_guarded, may
 from orgsvc.access.principal import forget_current_principal
-from orgsvc.errors import InvalidInput
+from orgsvc.errors import InvalidInput, NotFound
 from orgsvc.organisations.context import current_organisation
 from orgsvc.roles import services
 from orgsvc.roles.forms import ApplyForm, RejectForm, RemoveForm, RoleForm
-from orgsvc.roles.models import Membership
+from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
 from orgsvc.web import add_error
 
 bp = Blueprint("roles", __name__, url_prefix="/organisation")
@@ -37,6 +37,8 @@ def members():
         can=lambda action, membership: may(principal, action, membership),
         manages=may(principal, "manage_members", organisation), role_form=RoleForm,
         apply_form=ApplyForm(formdata=None) if applies else None, grant=principal.grant_in(organisation.id),
+        # The last active administrator can be neither demoted nor leave: the page does not offer it.
+        sole_administrator=services.active_administrators(organisation.id) <= 1,
     )
 
 
@@ -101,19 +103,35 @@ def remove(membership_id):
     membership = load_guarded(principal, Membership, membership_id, "remove")
     form = RemoveForm()
     if form.validate_on_submit():
-        services.remove_member(principal, membership_id, form.reason.data)
-        flash(_("%(name)s no longer has access to the organisation.", name=membership.person.full_name), "success")
-        return _back()
+        try:
+            services.remove_member(principal, membership_id, form.reason.data)
+        except InvalidInput as error:
+            add_error(form, error)
+        else:
+            flash(_("%(name)s no longer has access to the organisation.", name=membership.person.full_name),
+                  "success")
+            return _back()
     status = 400 if form.is_submitted() else 200
     return render_template("roles/remove.html", form=form, membership=membership), status
 
 
-@bp.post("/leave")
+@bp.route("/leave", methods=["GET", "POST"])
 @login_required
 def leave():
+    """Leaving the organisation, or withdrawing one's own request to join: asked first, done on POST."""
     organisation = current_organisation()
     if organisation is None:
         return redirect(url_for("portal.home"))
-    services.leave(current_principal(), organisation.id)
-    flash(_("You are no longer connected to %(organisation)s.", organisation=organisation.name), "success")
-    return redirect(url_for("portal.home"))
+    principal = current_principal()
+    if request.method == "POST":
+        services.leave(principal, organisation.id)
+        flash(_("You are no longer connected to %(organisation)s.", organisation=organisation.name), "success")
+        return redirect(url_for("portal.home"))
+    grant = principal.grant_in(organisation.id)
+    if grant is None:
+        raise NotFound()
+    membership = load_guarded(principal, Membership, grant.membership_id, "leave")
+    last_administrator = membership.role == MemberRole.ADMINISTRATOR and membership.status == MembershipStatus.ACTIVE \
+        and services.active_administrators(organisation.id) <= 1
+    return render_template("roles/leave.html", organisation=organisation, membership=membership,
+                           last_administrator=last_administrator)

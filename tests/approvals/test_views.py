@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from orgsvc.extensions import db
 from orgsvc.organisations.models import Organisation, OrganisationStatus
@@ -93,3 +94,16 @@ def test_a_caseworker_cannot_approve_a_first_administrator_through_the_organisat
     assert client.post(f"/organisation/members/{first}/reject", data={"reason": "Ikke daglig leder"}
                        ).status_code == 403
     assert _decision_state(app, first) == before
+
+
+def test_the_queue_shows_the_last_day_to_answer_not_the_midnight_after_it(app, client, world):
+    # Asked on Friday 20.11.2026: the answer is due by the end of Monday 23.11, which the service
+    # holds as 24.11 00:00 (exclusive); the page says 23.11.2026.
+    with app.app_context():
+        membership = membership_of(world.pending_admin, world.org_pending)
+        membership.requested_at = datetime(2026, 11, 20, 9, tzinfo=UTC)
+        db.session.commit()
+    login(client, world.caseworker.email)
+    page = client.get("/approvals/").get_data(as_text=True)
+    row = next(row for row in re.findall(r"<tr>(.*?)</tr>", page, re.S) if world.pending_admin.name in row)
+    assert "23.11.2026" in row and "24.11.2026" not in row and "00:00" not in row

@@ -105,7 +105,7 @@ def test_the_journeys(live, browser, artifacts):
         # The submitter withdraws the case.
         ola.goto(case_path)
         ola.click("Trekk saken", role="link")
-        ola.fill("Hvorfor trekker du saken?", "Vi ble enige med selgeren.")
+        ola.fill("Hvorfor velger du å trekke saken? (valgfritt)", "Vi ble enige med selgeren.")
         ola.click("Trekk saken", shot="13-trukket")
         assert "trukket" in ola.page.content()
 

@@ -160,10 +160,12 @@ def test_pending_users_cannot_create_cases(client, world):
 
 
 # --- withdrawing ------------------------------------------------------------------------------
-def test_withdrawing_needs_a_reason_and_tells_the_caseworker(app, client, world, cases):
+def test_withdrawing_with_a_reason_tells_the_caseworker_why(app, client, world, cases):
     assign_caseworker(app, cases.a_against_b, world.caseworker.id)
     login(client, world.user_a.email)
-    assert client.post(f"/cases/{cases.a_against_b}/withdraw", data={"reason": ""}).status_code == 400
+    too_long = client.post(f"/cases/{cases.a_against_b}/withdraw", data={"reason": "x" * 2001})
+    assert too_long.status_code == 400 and "x" * 2001 in too_long.get_data(as_text=True)
+    assert _case(app, cases.a_against_b).status == CaseStatus.SUBMITTED
     response = client.post(f"/cases/{cases.a_against_b}/withdraw", data={"reason": "Vi ble enige selv."})
     assert response.status_code == 302
     case = _case(app, cases.a_against_b)
@@ -173,6 +175,36 @@ def test_withdrawing_needs_a_reason_and_tells_the_caseworker(app, client, world,
     assert told.params["reason"] == "Vi ble enige selv."
     assert "trukket" in client.get(f"/cases/{cases.a_against_b}").get_data(as_text=True)
     assert client.post(f"/cases/{cases.a_against_b}/withdraw", data={"reason": "igjen"}).status_code == 403
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_the_reason_for_withdrawing_is_optional(app, client, world, cases, reason):
+    # «Her kan du også skrive hvorfor du velger å trekke saken»: may, not must.
+    assign_caseworker(app, cases.a_against_b, world.caseworker.id)
+    login(client, world.user_a.email)
+    form = client.get(f"/cases/{cases.a_against_b}/withdraw").get_data(as_text=True)
+    assert "Hvorfor velger du å trekke saken? (valgfritt)" in form
+    assert client.post(f"/cases/{cases.a_against_b}/withdraw", data={"reason": reason}).status_code == 302
+    case = _case(app, cases.a_against_b)
+    assert (case.status, case.withdrawal_reason) == (CaseStatus.WITHDRAWN, None)
+    [told] = _inbox(app, person_id=world.caseworker.id, kind="case_withdrawn")
+    assert told.params["reason"] is None
+    assert "Ingen begrunnelse ble gitt." in client.get(f"/cases/{cases.a_against_b}").get_data(as_text=True)
+    caseworker = app.test_client()
+    login(caseworker, world.caseworker.email)
+    message = caseworker.get(f"/inbox/{told.id}").get_data(as_text=True)
+    assert "Begrunnelse" in message and "Ingen begrunnelse ble gitt." in message
+    short = make_case_for_withdrawal(app, world)
+    assert client.post(f"/cases/{short}/withdraw", data={"reason": "ok"}).status_code == 302
+    assert _case(app, short).withdrawal_reason == "ok", "a short reason is a reason too"
+
+
+def make_case_for_withdrawal(app, world) -> int:
+    with app.app_context():
+        case = make_case("2026-900099", CaseKind.TIP, world.org_a.id,
+                         representatives=[(world.user_a.id, world.org_a.id)])
+        db.session.commit()
+        return case.id
 
 
 def test_the_counterparty_cannot_withdraw(client, world, cases):
@@ -319,6 +351,28 @@ def test_contact_the_caseworker_and_get_the_reply_in_the_inbox(app, world, cases
     assert "Når får vi svar?" not in theirs and "I løpet av uken." not in theirs
 
 
+
+@pytest.mark.parametrize("body", ["", "   "])
+def test_an_empty_reply_shows_the_error_by_the_message_it_answers(app, world, cases, body):
+    assign_caseworker(app, cases.a_against_b, world.caseworker.id)
+    party, caseworker = app.test_client(), app.test_client()
+    login(party, world.user_a.email)
+    assert party.post(f"/cases/{cases.a_against_b}/messages", data={"body": "Når får vi svar?"}).status_code == 302
+    with app.app_context():
+        message_id = db.session.scalar(sa.select(CaseMessage.id))
+    login(caseworker, world.caseworker.email)
+    response = caseworker.post(f"/cases/{cases.a_against_b}/messages/{message_id}/reply", data={"body": body})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Når får vi svar?" in page and "Noe må rettes" in page, "the messages page, not an error page"
+    assert f'<p class="field__error" id="reply-{message_id}-error">Dette feltet må fylles ut.</p>' in page
+    assert f'aria-describedby="reply-{message_id}-error">{body}</textarea>' in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseMessage)) == 1
+    missing = caseworker.post(f"/cases/{cases.a_against_b}/messages/999999/reply", data={"body": ""})
+    assert missing.status_code == 404
+
+
 def test_messages_are_possible_until_closed_but_not_after_withdrawal(app, client, world, cases):
     login(client, world.user_a.email)
     assert client.post(f"/cases/{cases.a_closed}/messages", data={"body": "Motparten holder ikke avtalen"}
@@ -419,6 +473,24 @@ def test_another_address_must_be_confirmed_from_its_mailbox(app, client, world, 
 def test_following_needs_access_to_the_case(client, world, cases):
     login(client, world.user_a.email)
     assert client.post(f"/cases/{cases.a_tip}/follow", data={}).status_code == 404
+
+
+@pytest.mark.parametrize("address", ["ikke en adresse", "kari@", "a" * 250 + "@example.com"])
+def test_following_with_an_invalid_address_shows_the_error_on_the_case_page(app, client, world, cases, address):
+    login(client, world.user_a.email)
+    response = client.post(f"/cases/{cases.a_against_b}/follow", data={"email": address})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "2026-900001" in page and "Følg saken" in page, "the case page itself, not an error page"
+    assert "Noe må rettes" in page and 'class="field__error" id="email-error"' in page
+    assert f'value="{address}"' in page, "what was written is kept"
+    with app.app_context():
+        assert db.session.scalar(sa.select(CaseFollow)) is None
+
+
+def test_following_a_case_one_may_not_see_is_still_a_404_whatever_the_address(client, world, cases):
+    login(client, world.user_a.email)
+    assert client.post(f"/cases/{cases.a_tip}/follow", data={"email": "ikke en adresse"}).status_code == 404
 
 
 # --- the regulator ----------------------------------------------------------------------------

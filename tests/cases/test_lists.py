@@ -16,6 +16,7 @@ from flask_babel import format_datetime
 from orgsvc.cases.models import CaseKind, CaseStatus
 from orgsvc.cases.services import PAGE_SIZE
 from orgsvc.extensions import db
+from orgsvc.organisations.models import Organisation
 from tests.cases.fixtures import assign_caseworker, make_case
 from tests.cases.test_uploads import PDF, post_file
 from tests.factories import OrganisationFactory
@@ -195,3 +196,40 @@ def test_the_case_page_shows_its_history_newest_first(app, world, cases):
     theirs = _history(other_side, cases.a_against_b)
     assert [line for line in theirs if "Melding" in line] == [] and len(theirs) == 2
     assert len(_history(caseworker, cases.a_against_b)) == 3
+
+
+# --- the regulator's «Saker» ------------------------------------------------------------------
+def test_the_regulators_list_pages_through_the_filtered_cases_keeping_the_filters(app, client, world):
+    """More than two pages of the caseworker's own submitted tips of A's, among cases each filter
+    leaves out: following «Neste side» lists every one of them once, and every page link keeps
+    kind, status, organisation and «bare mine»."""
+    a, b = world.org_a.id, world.org_b.id
+    with app.app_context():
+        orgnr = db.session.get(Organisation, a).orgnr
+        expected = set()
+        for index in range(2 * PAGE_SIZE + 3):
+            case = make_case(f"2026-6{index:05d}", CaseKind.TIP, a)
+            case.caseworker_id = world.caseworker.id
+            case.last_activity_at = START + timedelta(minutes=index)
+            expected.add(case.number)
+        left_out = [make_case("2026-500001", CaseKind.MEDIATION, a, b),  # another kind
+                    make_case("2026-500002", CaseKind.TIP, a, status=CaseStatus.CLOSED),  # another status
+                    make_case("2026-500003", CaseKind.TIP, b),  # another organisation
+                    make_case("2026-500004", CaseKind.TIP, a)]  # nobody's, so not mine
+        for case in left_out[:3]:
+            case.caseworker_id = world.caseworker.id
+        db.session.commit()
+    login(client, world.caseworker.email)
+    url, seen, pages = f"/regulator/cases?kind=tip&status=submitted&orgnr={orgnr}&mine=1", [], 0
+    while url is not None:
+        page = client.get(url).get_data(as_text=True)
+        pages += 1
+        seen += re.findall(r">(2026-\d{6})</a>", page)
+        pager = re.search(r'<nav class="pager"[^>]*>(.*?)</nav>', page, re.S).group(1)
+        for link in map(html.unescape, re.findall(r'href="([^"]+)"', pager)):
+            assert all(part in link for part in ("kind=tip", "status=submitted", f"orgnr={orgnr}", "mine=1")), link
+        assert (_link(page, "Forrige side") is not None) == (pages > 1), "«Forrige side» from page 2 on"
+        url = _link(page, "Neste side")
+        assert pages <= 4, "the pager never ends"
+    assert pages == 3
+    assert len(seen) == len(set(seen)) and set(seen) == expected

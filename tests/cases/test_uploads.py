@@ -277,3 +277,16 @@ def test_a_database_failure_after_the_file_is_stored_leaves_nothing(app, client,
         _stop_refusing(app, database)
     assert post_file(client, cases.a_against_b, "kvittering.pdf", PDF).status_code == 302, "trying again works"
     assert len(_stored_files(app)) == 1 and _documents(app) == 1
+
+
+def test_the_documents_list_writes_sizes_the_readers_way(client, world, cases):
+    # 1536 bytes: «1,5 kB» in bokmål (not «1.5 kB»), «1.5 kB» in English; a tiny file in bytes, not «0.0 kB».
+    login(client, world.user_a.email)
+    assert post_file(client, cases.a_against_b, "kvittering.pdf", PDF + b"%" * (1536 - len(PDF))).status_code == 302
+    assert post_file(client, cases.a_against_b, "liten.pdf", PDF).status_code == 302
+    norwegian = client.get(f"/cases/{cases.a_against_b}/documents").get_data(as_text=True)
+    assert "<td>1,5 kB</td>" in norwegian and f"<td>{len(PDF)} B</td>" in norwegian
+    client.post("/language", data={"lang": "en"})
+    english = client.get(f"/cases/{cases.a_against_b}/documents").get_data(as_text=True)
+    assert "<td>1.5 kB</td>" in english and f"<td>{len(PDF)} byte</td>" in english
+    assert "0.0 kB" not in norwegian + english

@@ -205,3 +205,72 @@ def test_a_user_cannot_administer_other_users_over_http(app, client, world):
         message = "Vi fant ikke det du lette etter." if expected == 404 else "Du har ikke tilgang til å gjøre dette."
         assert message in response.get_data(as_text=True), url
     assert database_snapshot(app) == before
+
+
+# --- errors on the page, and actions that cannot succeed not offered ------------------------------
+@pytest.mark.parametrize("reason", ["ok", "  ok  "])
+def test_a_too_short_removal_reason_is_shown_on_the_page_with_the_input_kept(app, client, world, reason):
+    # "ok" is refused by the form, "  ok  " (six characters) by the service once trimmed: either way
+    # the same page comes back with the message and what was written, and nobody is removed.
+    user = _id(app, world.user_a, world.org_a)
+    login(client, world.admin_a.email)
+    before = database_snapshot(app)
+    response = client.post(f"/organisation/members/{user}/remove", data={"reason": reason})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Begrunnelsen må være mellom 3 og 2000 tegn." in page
+    assert f">\r\n{reason}</textarea>" in page or f">{reason}</textarea>" in page
+    assert f'action="/organisation/members/{user}/remove"' in page, "the removal page itself, not an error page"
+    assert database_snapshot(app) == before
+
+
+def test_the_last_administrator_is_not_offered_to_change_role_or_leave(app, client, world):
+    own = _id(app, world.admin_a, world.org_a)
+    login(client, world.admin_a.email)
+    page = client.get("/organisation/members").get_data(as_text=True)
+    assert f"/organisation/members/{own}/role" not in page and "Forlat organisasjonen" not in page
+    assert "Organisasjonens eneste administrator" in page
+    assert f"/organisation/members/{_id(app, world.user_a, world.org_a)}/role" in page, "others' roles still change"
+
+    # With a second administrator, both are offered again.
+    assert client.post(f"/organisation/members/{_id(app, world.user_a, world.org_a)}/role",
+                       data={"role": "administrator"}).status_code == 302
+    page = client.get("/organisation/members").get_data(as_text=True)
+    assert f"/organisation/members/{own}/role" in page and "Forlat organisasjonen" in page
+    assert "Organisasjonens eneste administrator" not in page
+
+
+# --- leaving and withdrawing one's request are asked first, as «Slett» is -------------------------
+@pytest.mark.parametrize(("persona", "button", "heading"), [
+    ("user_a", "Forlat organisasjonen", "Forlat "),
+    ("pending_user_a", "Trekk forespørselen min", "Trekk forespørselen din til "),
+])
+def test_leaving_or_withdrawing_asks_for_confirmation_first(app, client, world, persona, button, heading):
+    person = getattr(world, persona)
+    own = _id(app, person, world.org_a)
+    login(client, person.email)
+    members = client.get("/organisation/members").get_data(as_text=True)
+    # The members page links to the confirmation page; it holds no form that leaves at once.
+    assert f'href="/organisation/leave">{button}</a>' in members
+    assert 'action="/organisation/leave"' not in members
+    before = database_snapshot(app)
+    confirm = client.get("/organisation/leave")
+    page = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and f"{heading}{world.org_a.name}" in page
+    assert 'action="/organisation/leave"' in page and button in page and 'href="/organisation/members">Avbryt' in page
+    assert database_snapshot(app) == before, "asking changes nothing"
+    assert _status(app, own)[1] in ("active", "pending")
+    assert client.post("/organisation/leave").status_code == 302
+    assert _status(app, own)[1] == "removed"
+
+
+def test_the_last_administrator_is_told_on_the_leave_page_and_offered_nothing(app, client, world):
+    login(client, world.admin_a.email)
+    page = client.get("/organisation/leave").get_data(as_text=True)
+    assert "Du er organisasjonens siste administrator og kan ikke forlate den." in page
+    assert 'action="/organisation/leave"' not in page
+
+
+def test_the_leave_page_without_an_organisation_goes_home(client, world):
+    login(client, world.outsider.email)
+    assert client.get("/organisation/leave").headers["Location"] == "/"

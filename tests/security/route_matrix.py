@@ -107,6 +107,7 @@ MATRIX = [
     row("portal.switch_organisation", "POST", "other", **other(cw=404, ra=404)),
     # --- the organisation's people («Brukere») ----------------------------------------------------
     row("roles.members", "GET", "none", **signed_in(200, person=302, cw=302, ra=302)),
+    row("roles.leave", "GET", "none", **signed_in(200, person=302, cw=302, ra=302)),
     row("roles.leave", "POST", "none", **signed_in(302, a=409)),
     row("roles.apply_administrator", "POST", "none", **signed_in(409, person=302, cw=302, ra=302)),
     row("roles.approve", "POST", "same", **same(pu=403, u=404, pa=403, a=302)),
@@ -139,6 +140,8 @@ MATRIX = [
     row("inbox.mark_read", "POST", "same", **same(pu=404, u=404, pa=404, a=302)),
     row("inbox.mark_read", "POST", "other", **other(cw=404, ra=404)),
     row("inbox.mark_unread", "POST", "same", **same(pu=404, u=404, pa=404, a=302)),
+    row("inbox.open_link", "POST", "same", **same(pu=404, u=404, pa=404, a=302)),
+    row("inbox.open_link", "POST", "other", **other(cw=404, ra=404)),
     row("inbox.mark_unread", "POST", "other", **other(cw=404, ra=404)),
     # --- «Våre saker» and the case pages -----------------------------------------------------------
     row("cases.index", "GET", "none", **signed_in(200, person=302, cw=302, ra=302)),

@@ -134,6 +134,7 @@ URLS = {
     "approvals.reject": lambda o: f"/approvals/{o.pending_admin_membership}/reject",
     "inbox.show": lambda o: f"/inbox/{o.inbox_message}", "inbox.mark_read": lambda o: f"/inbox/{o.inbox_message}/read",
     "inbox.mark_unread": lambda o: f"/inbox/{o.inbox_message}/unread",
+    "inbox.open_link": lambda o: f"/inbox/{o.inbox_message}/open",
     "cases.index": lambda o: "/cases/", "cases.new": lambda o: "/cases/new",
     "cases.regulator_list": lambda o: "/regulator/cases",
     "cases.show": lambda o: f"/cases/{o.case}", "cases.documents": lambda o: f"/cases/{o.case}/documents",
