@@ -18,7 +18,7 @@ from orgsvc.audit.services import record
 from orgsvc.db import utcnow
 from orgsvc.extensions import db
 from orgsvc.inbox.services import post_to_organisation
-from orgsvc.notify.notices import tell_person
+from orgsvc.notify.notices import email_person, tell_person
 from orgsvc.organisations.models import Organisation, OrganisationStatus
 from orgsvc.organisations.services import confirm_from_register
 from orgsvc.registry.check import Eligibility, Outcome, Reason, check_representative
@@ -145,10 +145,11 @@ def approve(principal: Principal, membership_id: int) -> Membership:
     if organisation.status != OrganisationStatus.APPROVED:
         organisation.status, organisation.approved_at = OrganisationStatus.APPROVED, utcnow()
     names = message_names(membership)
+    # The organisation gets the message (as the source says); the new administrator reads it there,
+    # so their own copy is the e-mail alone (an inbox copy too would be the same message twice).
     post_to_organisation(organisation.id, "admin_approved", link="/organisation/members",
                          membership_id=membership.id, **names)
-    tell_person(membership.person_id, "admin_approved", organisation_id=organisation.id,
-                membership_id=membership.id, link="/", **names)
+    email_person(membership.person_id, "admin_approved", link="/", **names)
     record("approval.approved", actor_id=principal.person_id, organisation_id=organisation.id,
            subject_person_id=membership.person_id, obj=("membership", membership.id))
     return membership

@@ -35,6 +35,14 @@ def tell_person(person_id: int, kind: str, *, link: str | None = None, organisat
         _email(person, kind, link, params)
 
 
+def email_person(person_id: int, kind: str, *, link: str | None = None, **params) -> None:
+    """Only the e-mail: for news the person reads in an inbox they already have (e.g. their
+    organisation's, as its new administrator), where a copy of their own would show it twice."""
+    person = db.session.get(Person, person_id)
+    if person is not None and person.is_active:
+        _email(person, kind, link, params)
+
+
 def tell_administrators(organisation_id: int, kind: str, *, link: str | None = None,
                         membership_id: int | None = None, **params) -> None:
     """A message to the organisation's inbox, and an e-mail to each of its active administrators."""

@@ -7,11 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from orgsvc.accounts.models import Person
 from orgsvc.approvals import services
 from orgsvc.approvals.models import RegisterCheck
 from orgsvc.db import utcnow
 from orgsvc.errors import Conflict, NotFound
 from orgsvc.extensions import db
+from orgsvc.inbox.services import unread_count
+from orgsvc.mail.models import OutboundEmail
 from orgsvc.organisations.models import Organisation, OrganisationStatus
 from orgsvc.organisations.services import ensure_organisation
 from orgsvc.registry.brreg import BrregRegister
@@ -77,8 +80,13 @@ def test_approval_makes_an_administrator_and_approves_the_organisation(world, ap
     assert membership.status == MembershipStatus.ACTIVE and membership.decided_by_id == world.caseworker.id
     organisation = db.session.get(Organisation, world.org_pending.id)
     assert organisation.status == OrganisationStatus.APPROVED and organisation.approved_at
-    kinds = {(m.kind, m.recipient_person_id, m.recipient_organisation_id) for m in messages()}
-    assert kinds == {("admin_approved", None, world.org_pending.id), ("admin_approved", world.pending_admin.id, None)}
+    # The organisation's inbox has the message, which the new administrator reads there: once, not
+    # twice (no copy of their own); they are also told by e-mail.
+    kinds = [(m.kind, m.recipient_person_id, m.recipient_organisation_id) for m in messages()]
+    assert kinds == [("admin_approved", None, world.org_pending.id)]
+    assert unread_count(principal(world.pending_admin)) == 1
+    [mail] = db.session.scalars(sa.select(OutboundEmail).where(OutboundEmail.kind == "notice:admin_approved"))
+    assert mail.to_address == db.session.get(Person, world.pending_admin.id).email
 
 
 def test_a_decided_request_is_not_decided_twice(world, app_ctx):
@@ -86,7 +94,7 @@ def test_a_decided_request_is_not_decided_twice(world, app_ctx):
     services.approve(principal(world.caseworker), membership.id)
     with pytest.raises(Conflict):
         services.reject(principal(world.regulator_admin), membership.id, "Not a leader")
-    assert len(messages()) == 2
+    assert len(messages()) == 1
 
 
 def test_administrators_cannot_use_the_regulator_path(world, app_ctx):
