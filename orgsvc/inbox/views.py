@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import login_required
 
 from orgsvc.access import current_principal, load_guarded
 from orgsvc.inbox import services
 from orgsvc.inbox.models import InboxMessage
 from orgsvc.inbox.texts import render
+from orgsvc.web import page_number
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
@@ -16,7 +17,7 @@ bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 @bp.get("/")
 @login_required
 def index():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number()
     rows, has_more = services.messages(current_principal(), page)
     return render_template("inbox/index.html", rows=rows, render=render, page=page, has_more=has_more)
 

@@ -272,6 +272,16 @@ def test_only_members_of_the_own_side_can_be_given_access(app, client, world, ca
     assert client.post(f"/cases/{cases.a_tip}/access", data={"person": world.pending_user_a.id}).status_code == 400
 
 
+def test_a_person_number_that_is_no_id_is_refused_without_touching_the_database(app, client, world, cases):
+    login(client, world.admin_a.email)
+    for person in ("99999999999", str(10**30), "abc", " ", "-1"):
+        response = client.post(f"/cases/{cases.a_tip}/access", data={"person": person})
+        assert response.status_code == 400, person
+    with app.app_context():
+        assert not db.session.scalar(sa.select(CaseRepresentative.id).where(
+            CaseRepresentative.case_id == cases.a_tip, CaseRepresentative.person_id != world.admin_a.id))
+
+
 def test_a_user_cannot_manage_access_and_the_other_side_cannot_touch_ours(app, client, world, cases):
     login(client, world.user_a.email)
     assert client.post(f"/cases/{cases.a_against_b}/access", data={"person": world.user_a.id}).status_code == 403
