@@ -239,6 +239,27 @@ def test_messages_are_possible_until_closed_but_not_after_withdrawal(app, client
     assert client.post(f"/cases/{cases.a_against_b}/messages", data={"body": "Hei"}).status_code == 403
 
 
+@pytest.mark.parametrize("assigned", [False, True])
+def test_a_recipient_of_only_spaces_is_no_recipient_chosen(app, client, world, cases, assigned):
+    if assigned:
+        assign_caseworker(app, cases.a_against_b, world.caseworker.id)
+    login(client, world.user_a.email)
+    for recipient in (" ", "\t "):
+        response = client.post(f"/cases/{cases.a_against_b}/messages", data={"recipient": recipient, "body": "Hei"})
+        assert response.status_code == 302, recipient
+    with app.app_context():
+        recipients = db.session.scalars(sa.select(CaseMessage.recipient_id)).all()
+    assert recipients == [world.caseworker.id if assigned else None] * 2
+
+
+def test_a_recipient_who_is_not_the_caseworker_is_refused(app, client, world, cases):
+    assign_caseworker(app, cases.a_against_b, world.caseworker.id)
+    login(client, world.user_a.email)
+    for recipient in (str(world.user_b.id), "abc", str(10**30)):
+        response = client.post(f"/cases/{cases.a_against_b}/messages", data={"recipient": recipient, "body": "Hei"})
+        assert response.status_code == 400, recipient
+
+
 def test_an_empty_message_is_refused(client, world, cases):
     login(client, world.user_a.email)
     response = client.post(f"/cases/{cases.a_against_b}/messages", data={"body": "  "})
