@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from orgsvc.access import load_principal
 from orgsvc.accounts.models import Person
 from orgsvc.audit.models import AuditEvent
+from orgsvc.cases import follow as following
 from orgsvc.cases import services
 from orgsvc.cases.models import Case, CaseFollow, CaseKind, CaseMessage, CaseRepresentative, CaseStatus
 from orgsvc.errors import Conflict
@@ -21,7 +22,7 @@ from tests.accounts.helpers import link_in, outbox
 from tests.cases.fixtures import assign_caseworker, make_case
 from tests.factories import MembershipFactory, OrganisationFactory, PersonFactory, StaffFactory
 from tests.registry.fixtures import import_sample
-from tests.support import login
+from tests.support import login, run_at_once
 
 
 def _case(app, case_id) -> Case:
@@ -353,6 +354,29 @@ def test_another_address_must_be_confirmed_from_its_mailbox(app, client, world, 
     with app.app_context():
         assert db.session.scalar(sa.select(CaseFollow)).confirmed_at is not None
     assert mailbox.post(link).status_code == 404
+
+
+@pytest.mark.committing
+@pytest.mark.parametrize("address", [None, "kundeservice@example.com"])
+def test_following_twice_at_once_gives_one_follow(app, database, address):
+    with app.app_context():
+        organisation = OrganisationFactory()
+        person_id = MembershipFactory(organisation=organisation, role="administrator").person_id
+        case_id = make_case("2026-000891", CaseKind.MEDIATION, organisation.id).id
+        db.session.commit()
+
+    def follow():
+        principal = load_principal(db.session.get(Person, person_id))
+        db.session.commit()  # hold no lock while waiting for the other thread
+        return following.follow(principal, case_id, address).email
+
+    meet = "INSERT INTO case_follow" if database.backend == "postgresql" else None
+    results = run_at_once(app, [follow, follow], meet_before=meet)
+    with app.app_context():
+        email = address or db.session.get(Person, person_id).email
+        assert results == [email, email]
+        rows = db.session.execute(sa.select(CaseFollow.email, CaseFollow.confirmed_at.is_(None))).all()
+    assert rows == [(email, address is not None)]
 
 
 def test_following_needs_access_to_the_case(client, world, cases):
