@@ -96,7 +96,10 @@ def _register_blueprints(app: Flask) -> None:
     from orgsvc.portal import frame
     from orgsvc.portal.views import bp as portal
     from orgsvc.roles.views import bp as roles
+    from orgsvc.web import IdConverter
 
+    # Before any blueprint adds its routes: every <int:...> is bounded to the ids' range.
+    app.url_map.converters["int"] = IdConverter
     for blueprint in (portal, accounts, inbox, organisations, roles, approvals, audit, cases, api, notify):
         app.register_blueprint(blueprint)
     csrf.exempt(api)  # token-authenticated, no cookies: nothing for a forged request to borrow

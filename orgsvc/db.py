@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
-from sqlalchemy.orm import DeclarativeBase, scoped_session
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,21 @@ class BuiltStatements:
                 self._built.clear()
             statement = self._built[key] = build()
         return statement
+
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def insert_if_absent(session: Session | scoped_session, model: type, keys: Sequence[str], **values) -> bool:
+    """INSERT ... ON CONFLICT (``keys``) DO NOTHING, on PostgreSQL and SQLite alike; True when this
+    call inserted the row.
+
+    A look-then-insert fails when two requests do it at once (a double click): both find nothing,
+    and the second insert breaks the unique key. Here the second waits for the first and does nothing.
+    """
+    insert = _INSERTS[session.get_bind().dialect.name]
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+    return session.execute(statement).rowcount == 1
 
 
 class BindHonouringSession(FlaskSession):

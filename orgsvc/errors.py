@@ -149,6 +149,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_crash(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
+        # After a failed statement PostgreSQL refuses every further one in the transaction, and the
+        # error page's frame reads the database: without the rollback the page itself would crash.
+        try:
+            db.session.rollback()
+        except Exception:
+            log.exception("could not roll back after an unhandled error")
         return error_response(500, _http_message(500), "internal_error")
 
 

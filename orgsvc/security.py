@@ -1,4 +1,4 @@
-"""Cross-cutting web security: response headers, request ids and safe redirects."""
+"""Cross-cutting web security: response headers, request ids, safe redirects and refused input."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import string
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from orgsvc.errors import InvalidInput
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -51,6 +54,42 @@ def safe_next(target: str | None, default: str) -> str:
     return target if is_safe_next(target) else default
 
 
+NUL = "\x00"
+
+
+def _holds_nul(value) -> bool:
+    """Whether ``value`` - a string, or a JSON value with strings anywhere in it, keys too - holds NUL."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def request_holds_nul() -> bool:
+    """Whether the path, the query, a header, a form field, a file name or a JSON string holds NUL."""
+    if NUL in request.path:
+        return True
+    texts = [*request.args.items(multi=True), *request.headers.items()]
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        texts += [*request.form.items(multi=True), *((name, f.filename or "") for name, f in request.files.items())]
+    return _holds_nul([list(pair) for pair in texts]) or _holds_nul(request.get_json(silent=True))
+
+
+def refuse_nul_characters() -> None:
+    """NUL is no character of any text we take, and PostgreSQL cannot store it: refuse it at the door
+    (400, as a page or as the API's JSON error) rather than fail in the database afterwards."""
+    if request_holds_nul():
+        raise InvalidInput(_l("The request contains a NUL character, which is not allowed."))
+
+
 def register_security(app: Flask) -> None:
     """Install proxy handling, request ids and the security headers on every response."""
     hops = int(app.config.get("ORGSVC_PROXY_HOPS") or 0)
@@ -60,6 +99,9 @@ def register_security(app: Flask) -> None:
     @app.before_request
     def assign_request_id():
         g.request_id = secrets.token_hex(8)
+
+    # After allow_large_uploads (orgsvc/__init__.py): reading the form must honour the upload limit.
+    app.before_request(refuse_nul_characters)
 
     @app.after_request
     def add_security_headers(response):

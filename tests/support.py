@@ -6,7 +6,8 @@ import contextlib
 import os
 import re
 import secrets
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -115,3 +116,48 @@ def statements_run(engine: sa.Engine) -> Iterator[list[str]]:
         yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def run_at_once(app, calls: list[Callable], *, meet_before: str | None = None) -> list:
+    """Run each call in its own thread and app context (own session, connection and transaction),
+    all released together; return each result or the exception it raised.
+
+    ``meet_before``: each thread also waits for all the others just before it sends its first
+    statement starting with this text (e.g. "INSERT INTO case_follow"), so every one has looked and
+    found nothing before any writes - the window a double click hits. Only where transactions run
+    side by side (PostgreSQL's row locks): SQLite serialises writing transactions from their BEGIN.
+    """
+    start = threading.Barrier(len(calls), timeout=30)
+    meeting = threading.Barrier(len(calls), timeout=30)
+    met = threading.local()
+    results: list = [None] * len(calls)
+
+    def hold(_conn, _cursor, statement, *_args):
+        if meet_before and statement.lstrip().startswith(meet_before) and not getattr(met, "done", False):
+            met.done = True
+            meeting.wait()
+
+    def worker(index, call):
+        with app.app_context():
+            try:
+                start.wait()
+                results[index] = call()
+            except Exception as error:  # the outcome under test, success or refusal
+                results[index] = error
+            finally:
+                db.session.remove()
+
+    from orgsvc.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", hold)
+    try:
+        threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", hold)
+    return results

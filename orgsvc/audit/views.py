@@ -11,6 +11,7 @@ from orgsvc.audit.services import events
 from orgsvc.organisations.context import current_organisation
 from orgsvc.organisations.services import by_orgnr
 from orgsvc.registry import orgnr as orgnumbers
+from orgsvc.web import page_number
 
 bp = Blueprint("audit", __name__)
 
@@ -23,7 +24,7 @@ def organisation_log():
         return redirect(url_for("portal.home"))
     principal = current_principal()
     guard(principal, "view_audit", organisation)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number()
     rows, has_more = events(principal, organisation.id, page)
     return render_template("audit/log.html", rows=rows, has_more=has_more, page=page, organisation=organisation)
 
@@ -33,7 +34,7 @@ def organisation_log():
 def regulator_log():
     principal = current_principal()
     guard(principal, "view", REGULATOR_AUDIT)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number()
     typed = request.args.get("orgnr", "").strip()
     organisation = by_orgnr(orgnumbers.normalise(typed)) if typed else None
     rows, has_more = ([], False) if typed and organisation is None else events(

@@ -17,7 +17,7 @@ from orgsvc.accounts.models import Person, email_key
 from orgsvc.accounts.sessions import token_hash
 from orgsvc.cases.models import CaseFollow
 from orgsvc.cases.services import load_case
-from orgsvc.db import utcnow
+from orgsvc.db import insert_if_absent, utcnow
 from orgsvc.errors import InvalidInput, NotFound
 from orgsvc.extensions import db
 from orgsvc.mail.services import enqueue
@@ -38,7 +38,12 @@ def follow(principal: Principal, case_id: int, address: str | None) -> CaseFollo
         address = validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError as error:
         raise InvalidInput(_l("Enter a valid e-mail address."), field="email") from error
-    row = following(principal, case.id) or CaseFollow(case_id=case.id, person_id=person.id)
+    row = following(principal, case.id)
+    if row is None:
+        # Two «Følg» at once both find no row: the second insert does nothing, and both go on with the row.
+        insert_if_absent(db.session, CaseFollow, ("case_id", "person_id"), case_id=case.id, person_id=person.id,
+                         email=address)
+        row = following(principal, case.id)
     row.email = address
     if email_key(address) == person.email_key:
         row.confirmed_at, row.token_hash = utcnow(), None

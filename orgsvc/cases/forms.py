@@ -46,8 +46,13 @@ class UploadForm(Form):
                                    max=f"{current_app.config['ORGSVC_UPLOAD_MAX_MB']:g}")
 
 
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 class MessageForm(Form):
-    recipient = SelectField(_l("Recipient"), validators=[Optional()], coerce=str)
+    # Blank (also only spaces) is no recipient chosen: the message goes to the case's caseworkers.
+    recipient = SelectField(_l("Recipient"), validators=[Optional()], coerce=str, filters=[_stripped])
     body = TextAreaField(_l("Message"), validators=[DataRequired(_l("This field is required.")), Length(max=5000)])
 
 

@@ -31,14 +31,14 @@ from orgsvc.i18n import per_render
 from orgsvc.organisations.context import current_organisation
 from orgsvc.organisations.services import business_from, by_orgnr
 from orgsvc.registry import orgnr as orgnumbers
-from orgsvc.web import add_error
+from orgsvc.web import add_error, id_from, page_number
 
 bp = Blueprint("cases", __name__)
 TABS = (CaseKind.MEDIATION, CaseKind.TIP, CaseKind.GUIDANCE)
 
 
 def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int))
+    return page_number()
 
 
 @bp.get("/cases/")
@@ -236,7 +236,7 @@ def add_access(case_id):
     side = _side(principal, case)
     if side is None:
         raise NotFound()
-    person_id = request.form.get("person", type=int)
+    person_id = id_from(request.form.get("person"))
     if person_id is None:
         raise InvalidInput(field="person")
     services.add_representative(principal, case.id, side, person_id)

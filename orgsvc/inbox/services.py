@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from orgsvc.access import Principal, visibility, visible
-from orgsvc.db import BuiltStatements
+from orgsvc.db import BuiltStatements, insert_if_absent
 from orgsvc.extensions import db
 from orgsvc.inbox.models import InboxMessage, InboxReadState
 from orgsvc.organisations.models import Organisation
@@ -70,9 +70,10 @@ def organisation_of(message: InboxMessage) -> Organisation | None:
 
 @transactional
 def mark_read(principal: Principal, message: InboxMessage) -> None:
-    exists = db.session.get(InboxReadState, (message.id, principal.person_id))
-    if exists is None:
-        db.session.add(InboxReadState(message_id=message.id, person_id=principal.person_id))
+    if db.session.get(InboxReadState, (message.id, principal.person_id)) is None:
+        # Opened twice at once (a double click), both find it unread: the second insert does nothing.
+        insert_if_absent(db.session, InboxReadState, ("message_id", "person_id"),
+                         message_id=message.id, person_id=principal.person_id)
 
 
 @transactional

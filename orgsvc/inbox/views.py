@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import login_required
 
 from orgsvc.access import current_principal, load_guarded, may
@@ -11,6 +11,7 @@ from orgsvc.inbox.models import InboxMessage
 from orgsvc.inbox.texts import link_label, render
 from orgsvc.organisations.context import switch_to
 from orgsvc.security import safe_next
+from orgsvc.web import page_number
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
@@ -18,7 +19,7 @@ bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 @bp.get("/")
 @login_required
 def index():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number()
     rows, has_more = services.messages(current_principal(), page)
     return render_template("inbox/index.html", rows=rows, render=render, page=page, has_more=has_more)
 

@@ -11,6 +11,7 @@ from orgsvc.approvals.services import waiting_count
 from orgsvc.extensions import db
 from orgsvc.organisations.context import current_grant, current_organisation, switch_to
 from orgsvc.security import safe_next
+from orgsvc.web import id_from
 
 bp = Blueprint("portal", __name__)
 
@@ -30,9 +31,8 @@ def home():
 @bp.post("/organisation/switch")
 @login_required
 def switch_organisation():
-    try:
-        organisation_id = int(request.form.get("organisation_id", ""))
-    except ValueError:
+    organisation_id = id_from(request.form.get("organisation_id"))
+    if organisation_id is None:
         abort(400)
     if not switch_to(organisation_id):
         abort(404)

@@ -119,12 +119,16 @@ def write_roles(batch: list[tuple[str, list[RoleHolder]]]) -> None:
 
 
 def _parse(kind: str, record: dict):
-    if kind == "roles":
-        orgnr = record.get("organisasjonsnummer")
-        if not isinstance(orgnr, str) or not orgnr:
-            raise parse.MalformedRecord("roles record without organisasjonsnummer")
+    """One record of the file, or MalformedRecord (it is counted as skipped and the import goes on)."""
+    if kind != "roles":
+        return parse.entity(record, subunit=kind == "subunits")
+    if not isinstance(record, dict):
+        raise parse.MalformedRecord("a roles record must be a JSON object")
+    orgnr = parse.orgnr_of(record.get("organisasjonsnummer"), "roles record")
+    try:
         return orgnr, parse.roles(record.get("rollegrupper"))
-    return parse.entity(record, subunit=kind == "subunits")
+    except (AttributeError, TypeError) as error:  # an item of another shape than the /roller answer's
+        raise parse.MalformedRecord(f"roles record of {orgnr}: {error}") from error
 
 
 class EntityWriter:

@@ -9,11 +9,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
+from orgsvc.registry import orgnr as orgnumbers
+from orgsvc.registry.models import RegisterEntity, RegisterRole
 from orgsvc.registry.types import Entity, EntityStatus, RoleHolder
 
 
 class MalformedRecord(ValueError):
-    """A record lacks what every record of its kind has (e.g. an org number)."""
+    """A record lacks what every record of its kind has (e.g. a valid org number), or holds what
+    the local register cannot keep (a code longer than its column)."""
+
+
+# What the local register's columns hold: longer texts are cut to fit, longer codes are refused.
+NAME_MAX = RegisterEntity.name.type.length
+FORM_CODE_MAX = RegisterEntity.form_code.type.length
+FORM_DESCRIPTION_MAX = RegisterEntity.form_description.type.length
+PLACE_MAX = RegisterEntity.postal_place.type.length
+ROLE_CODE_MAX = RegisterRole.role_code.type.length
+ROLE_DESCRIPTION_MAX = RegisterRole.role_description.type.length
+PERSON_NAME_MAX = RegisterRole.first_name.type.length
 
 
 def _iso_date(value) -> date | None:
@@ -34,32 +47,62 @@ def _dotted_date(value) -> date | None:
         return _iso_date(value)
 
 
-def _text(value) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
+def _text(value, maximum: int | None = None) -> str | None:
+    """A stripped, non-empty text (cut to ``maximum`` characters), else None. NUL is dropped: no
+    register text has it, and PostgreSQL cannot store it."""
+    if not isinstance(value, str):
+        return None
+    value = value.replace("\x00", "").strip()[:maximum].strip()
+    return value or None
+
+
+def orgnr_of(value, what: str = "record") -> str:
+    """The record's org number (separators removed), or MalformedRecord when it is none or invalid."""
+    number = _text(value)
+    if not number:
+        raise MalformedRecord(f"{what} without organisasjonsnummer")
+    try:
+        return orgnumbers.validate(number)
+    except orgnumbers.InvalidOrgnr as error:
+        raise MalformedRecord(f"{what} with an invalid organisasjonsnummer: {number[:20]!r}") from error
+
+
+def _orgnr_or_none(value) -> str | None:
+    try:
+        return orgnr_of(value)
+    except MalformedRecord:
+        return None
+
+
+def _code(value, maximum: int, what: str) -> str | None:
+    code = _text(value)
+    if code is not None and len(code) > maximum:
+        raise MalformedRecord(f"{what} longer than {maximum} characters: {code[:20]!r}")
+    return code
 
 
 def entity(data: dict, *, subunit: bool = False) -> Entity:
     """An entity (or sub-unit) from its JSON; deleted when it carries a deletion date."""
     if not isinstance(data, dict):
         raise MalformedRecord("an entity must be a JSON object")
-    orgnr = _text(data.get("organisasjonsnummer"))
-    if not orgnr:
-        raise MalformedRecord("entity without organisasjonsnummer")
-    form = data.get("organisasjonsform") or {}
-    address = data.get("forretningsadresse") or data.get("beliggenhetsadresse") or data.get("postadresse") or {}
+    orgnr = orgnr_of(data.get("organisasjonsnummer"), "entity")
+    form = data.get("organisasjonsform")
+    form = form if isinstance(form, dict) else {}
+    address = data.get("forretningsadresse") or data.get("beliggenhetsadresse") or data.get("postadresse")
+    address = address if isinstance(address, dict) else {}
     deleted_on = _iso_date(data.get("slettedato")) or (_iso_date(data.get("nedleggelsesdato")) if subunit else None)
-    parent = _text(data.get("overordnetEnhet"))
+    parent = orgnr_of(data["overordnetEnhet"], "sub-unit's main entity") if _text(data.get("overordnetEnhet")) else None
     return Entity(
         orgnr=orgnr,
-        name=_text(data.get("navn")) or orgnr,
-        form_code=_text(form.get("kode")) if isinstance(form, dict) else None,
-        form_description=_text(form.get("beskrivelse")) if isinstance(form, dict) else None,
+        name=_text(data.get("navn"), NAME_MAX) or orgnr,
+        form_code=_code(form.get("kode"), FORM_CODE_MAX, "organisasjonsform code"),
+        form_description=_text(form.get("beskrivelse"), FORM_DESCRIPTION_MAX),
         status=EntityStatus.DELETED if deleted_on or data.get("slettedato") else EntityStatus.ACTIVE,
         deleted_on=deleted_on,
         is_subunit=subunit or parent is not None,
         parent_orgnr=parent,
-        postal_place=_text(address.get("poststed")) if isinstance(address, dict) else None,
-        municipality=_text(address.get("kommune")) if isinstance(address, dict) else None,
+        postal_place=_text(address.get("poststed"), PLACE_MAX),
+        municipality=_text(address.get("kommune"), PLACE_MAX),
     )
 
 
@@ -71,8 +114,10 @@ def _flag(value) -> bool:
 def _person_name(person: dict) -> tuple[str | None, str | None, str | None]:
     name = person.get("navn") or {}
     if isinstance(name, str):  # some older payloads carry one string
-        return split_full_name(name)
-    return _text(name.get("fornavn")), _text(name.get("mellomnavn")), _text(name.get("etternavn"))
+        first, middle, last = split_full_name(name)
+    else:
+        first, middle, last = name.get("fornavn"), name.get("mellomnavn"), name.get("etternavn")
+    return _text(first, PERSON_NAME_MAX), _text(middle, PERSON_NAME_MAX), _text(last, PERSON_NAME_MAX)
 
 
 def split_full_name(full_name: str) -> tuple[str | None, str | None, str | None]:
@@ -86,12 +131,13 @@ def split_full_name(full_name: str) -> tuple[str | None, str | None, str | None]
 
 
 def role(data: dict) -> RoleHolder | None:
-    """One ``roller[]`` item; None when it names no holder at all."""
+    """One ``roller[]`` item; None when it names no holder at all, or no role we could keep (a code
+    longer than any of the register's). A holder entity's invalid org number is left out."""
     kind_info = data.get("type") or {}
     code = _text(kind_info.get("kode"))
-    if not code:
+    if not code or len(code) > ROLE_CODE_MAX:
         return None
-    description = _text(kind_info.get("beskrivelse")) or code
+    description = _text(kind_info.get("beskrivelse"), ROLE_DESCRIPTION_MAX) or code
     resigned = _flag(data.get("fratraadt")) or _flag(data.get("avregistrert"))
     if isinstance(data.get("person"), dict):
         person = data["person"]
@@ -103,12 +149,12 @@ def role(data: dict) -> RoleHolder | None:
         holder = data["enhet"]
         names = holder.get("navn")
         name = " ".join(n for n in names if isinstance(n, str)) if isinstance(names, list) else _text(names) or ""
-        return RoleHolder(code, description, "entity", name.strip(),
-                          holder_orgnr=_text(holder.get("organisasjonsnummer")),
+        return RoleHolder(code, description, "entity", _text(name, NAME_MAX) or "",
+                          holder_orgnr=_orgnr_or_none(holder.get("organisasjonsnummer")),
                           resigned=resigned or _flag(holder.get("erSlettet")))
     if isinstance(data.get("bostyrer"), dict):
         trustee = data["bostyrer"]
-        return RoleHolder(code, description, "trustee", _text(trustee.get("navn")) or "", resigned=resigned,
+        return RoleHolder(code, description, "trustee", _text(trustee.get("navn"), NAME_MAX) or "", resigned=resigned,
                           deceased=_flag(trustee.get("erDoed")))
     return None
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from orgsvc.access import load_principal
 from orgsvc.accounts.models import Person
 from orgsvc.audit.models import AuditEvent
+from orgsvc.cases import follow as following
 from orgsvc.cases import services
 from orgsvc.cases.models import (
     Case,
@@ -29,7 +30,7 @@ from tests.accounts.helpers import link_in, outbox
 from tests.cases.fixtures import assign_caseworker, make_case
 from tests.factories import MembershipFactory, OrganisationFactory, PersonFactory, StaffFactory
 from tests.registry.fixtures import import_sample
-from tests.support import login
+from tests.support import login, run_at_once
 
 
 def _case(app, case_id) -> Case:
@@ -381,6 +382,27 @@ def test_messages_are_possible_until_closed_but_not_after_withdrawal(app, client
     assert client.post(f"/cases/{cases.a_against_b}/messages", data={"body": "Hei"}).status_code == 403
 
 
+@pytest.mark.parametrize("assigned", [False, True])
+def test_a_recipient_of_only_spaces_is_no_recipient_chosen(app, client, world, cases, assigned):
+    if assigned:
+        assign_caseworker(app, cases.a_against_b, world.caseworker.id)
+    login(client, world.user_a.email)
+    for recipient in (" ", "\t "):
+        response = client.post(f"/cases/{cases.a_against_b}/messages", data={"recipient": recipient, "body": "Hei"})
+        assert response.status_code == 302, recipient
+    with app.app_context():
+        recipients = db.session.scalars(sa.select(CaseMessage.recipient_id)).all()
+    assert recipients == [world.caseworker.id if assigned else None] * 2
+
+
+def test_a_recipient_who_is_not_the_caseworker_is_refused(app, client, world, cases):
+    assign_caseworker(app, cases.a_against_b, world.caseworker.id)
+    login(client, world.user_a.email)
+    for recipient in (str(world.user_b.id), "abc", str(10**30)):
+        response = client.post(f"/cases/{cases.a_against_b}/messages", data={"recipient": recipient, "body": "Hei"})
+        assert response.status_code == 400, recipient
+
+
 def test_an_empty_message_is_refused(client, world, cases):
     login(client, world.user_a.email)
     response = client.post(f"/cases/{cases.a_against_b}/messages", data={"body": "  "})
@@ -412,6 +434,16 @@ def test_only_members_of_the_own_side_can_be_given_access(app, client, world, ca
     login(client, world.admin_a.email)
     assert client.post(f"/cases/{cases.a_tip}/access", data={"person": world.user_b.id}).status_code == 400
     assert client.post(f"/cases/{cases.a_tip}/access", data={"person": world.pending_user_a.id}).status_code == 400
+
+
+def test_a_person_number_that_is_no_id_is_refused_without_touching_the_database(app, client, world, cases):
+    login(client, world.admin_a.email)
+    for person in ("99999999999", str(10**30), "abc", " ", "-1"):
+        response = client.post(f"/cases/{cases.a_tip}/access", data={"person": person})
+        assert response.status_code == 400, person
+    with app.app_context():
+        assert not db.session.scalar(sa.select(CaseRepresentative.id).where(
+            CaseRepresentative.case_id == cases.a_tip, CaseRepresentative.person_id != world.admin_a.id))
 
 
 def test_a_user_cannot_manage_access_and_the_other_side_cannot_touch_ours(app, client, world, cases):
@@ -468,6 +500,29 @@ def test_another_address_must_be_confirmed_from_its_mailbox(app, client, world, 
     with app.app_context():
         assert db.session.scalar(sa.select(CaseFollow)).confirmed_at is not None
     assert mailbox.post(link).status_code == 404
+
+
+@pytest.mark.committing
+@pytest.mark.parametrize("address", [None, "kundeservice@example.com"])
+def test_following_twice_at_once_gives_one_follow(app, database, address):
+    with app.app_context():
+        organisation = OrganisationFactory()
+        person_id = MembershipFactory(organisation=organisation, role="administrator").person_id
+        case_id = make_case("2026-000891", CaseKind.MEDIATION, organisation.id).id
+        db.session.commit()
+
+    def follow():
+        principal = load_principal(db.session.get(Person, person_id))
+        db.session.commit()  # hold no lock while waiting for the other thread
+        return following.follow(principal, case_id, address).email
+
+    meet = "INSERT INTO case_follow" if database.backend == "postgresql" else None
+    results = run_at_once(app, [follow, follow], meet_before=meet)
+    with app.app_context():
+        email = address or db.session.get(Person, person_id).email
+        assert results == [email, email]
+        rows = db.session.execute(sa.select(CaseFollow.email, CaseFollow.confirmed_at.is_(None))).all()
+    assert rows == [(email, address is not None)]
 
 
 def test_following_needs_access_to_the_case(client, world, cases):

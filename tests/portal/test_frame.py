@@ -46,6 +46,7 @@ def test_switching_to_an_organisation_one_is_not_in_is_refused(client, world):
     login(client, world.user_a.email)
     assert client.post("/organisation/switch", data={"organisation_id": world.org_b.id}).status_code == 404
     assert client.post("/organisation/switch", data={"organisation_id": "x"}).status_code == 400
+    assert client.post("/organisation/switch", data={"organisation_id": str(10**30)}).status_code == 400
     assert f">{world.org_a.name}</span>" in _header(client.get("/").get_data(as_text=True))
 
 

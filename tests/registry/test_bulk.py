@@ -11,7 +11,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from bench.register_data import write_bulk_files
+from bench.register_data import org_numbers, write_bulk_files
 from orgsvc.extensions import db
 from orgsvc.registry.bulk import detect_kind, import_file
 from orgsvc.registry.cli import SAMPLE_DIR
@@ -51,7 +51,8 @@ def test_gzipped_and_plain_files_are_both_read(app_ctx, tmp_path):
 def test_progress_is_reported_as_the_file_is_read(app_ctx, tmp_path):
     """The progress bar of ``orgsvc registry import`` is fed in steps while the file is read,
     adding up to the file's size on disk (the gzipped bytes, which is what the bar's length is)."""
-    path = _write(tmp_path / "many.json.gz", [_entity(f"{n:09d}", f"FIRMA {n} AS") for n in range(20_000)])
+    numbers = org_numbers()
+    path = _write(tmp_path / "many.json.gz", [_entity(next(numbers), f"FIRMA {n} AS") for n in range(20_000)])
     steps: list[int] = []
     import_file(path, on_progress=steps.append, batch_size=5_000)
     assert len(steps) > 1 and all(step >= 0 for step in steps)
@@ -91,11 +92,13 @@ def test_a_file_naming_an_entity_twice_keeps_its_last_record(app_ctx, tmp_path):
 
 
 def test_odd_characters_in_a_file_are_stored_as_written(app_ctx, tmp_path):
-    """Rows go to PostgreSQL as COPY text: a backslash or tab from the file is data, not syntax."""
-    odd = "12\\3\t45"
-    import_file(_write(tmp_path / "odd.json", [_entity(odd, "BACK\\SLASH\tTAB AS")]))
+    """Rows go to PostgreSQL as COPY text: a backslash or tab from the file is data, not syntax.
+    (An org number is nine digits or the record is skipped, so only names can carry them.)"""
+    report = import_file(_write(tmp_path / "odd.json", [_entity("923609016", "BACK\\SLASH\tTAB AS"),
+                                                         _entity("12\\3\t45", "ODD NUMBER AS")]))
+    assert (report.records, report.skipped) == (1, 1)
     found = LocalRegister().search("slash")
-    assert [(e.orgnr, e.name) for e in found] == [(odd, "BACK\\SLASH\tTAB AS")]
+    assert [(e.orgnr, e.name) for e in found] == [("923609016", "BACK\\SLASH\tTAB AS")]
 
 
 def test_roles_are_replaced_on_reimport(app_ctx, tmp_path):
@@ -111,6 +114,56 @@ def test_records_without_an_org_number_are_skipped_and_counted(app_ctx, tmp_path
     report = import_file(_write(tmp_path / "e.json", [_entity("923609016", "EQUINOR ASA"), {"navn": "NO NUMBER"},
                                                        "not an object"]))
     assert (report.records, report.skipped) == (1, 2)
+
+
+def test_an_entity_the_register_cannot_hold_is_skipped_and_the_rest_imports(app_ctx, tmp_path):
+    """An invalid org number or an over-long code skips the record (counted); an over-long text is cut
+    to its column. On PostgreSQL any of these used to abort the whole import."""
+    long_form = {"kode": "ABCDEFGHIJKLMNOP", "beskrivelse": "x"}
+    records = [
+        _entity("310000019", "NORDLYS AS", forretningsadresse={"poststed": "P" * 150, "kommune": "K" * 150},
+                organisasjonsform={"kode": "AS", "beskrivelse": "B" * 300}),
+        _entity("3100000190000", "THIRTEEN DIGITS AS"),
+        _entity("310000018", "WRONG CHECK DIGIT AS"),
+        _entity("923609016", "LONG FORM CODE AS", organisasjonsform=long_form),
+        _entity("974 760 673", "NUL\x00 AS"),
+    ]
+    report = import_file(_write(tmp_path / "e.json", records), "entities")
+    assert (report.records, report.skipped) == (2, 3)
+    kept = {e.orgnr: e for e in db.session.scalars(sa.select(RegisterEntity))}
+    assert set(kept) == {"310000019", "974760673"}
+    nordlys = kept["310000019"]
+    assert (nordlys.postal_place, nordlys.municipality) == ("P" * 100, "K" * 100)
+    assert nordlys.form_description == "B" * 200
+    assert kept["974760673"].name == "NUL AS"
+
+
+def test_a_sub_unit_with_an_invalid_main_entity_is_skipped(app_ctx, tmp_path):
+    numbers = org_numbers()
+    good, bad = next(numbers), next(numbers)
+    records = [{"organisasjonsnummer": good, "navn": "AVD A", "overordnetEnhet": "923609016"},
+               {"organisasjonsnummer": bad, "navn": "AVD B", "overordnetEnhet": "92360901600"}]
+    report = import_file(_write(tmp_path / "u.json", records), "subunits")
+    assert (report.records, report.skipped) == (1, 1)
+    assert db.session.scalars(sa.select(RegisterEntity.parent_orgnr)).all() == ["923609016"]
+
+
+def test_a_roles_record_the_register_cannot_hold_is_skipped_and_the_rest_imports(app_ctx, tmp_path):
+    person = {"type": {"kode": "DAGL", "beskrivelse": "Daglig leder"},
+              "person": {"fodselsdato": "1968-05-04", "navn": {"fornavn": "A" * 300, "etternavn": "Opedal"}}}
+    auditor = {"type": {"kode": "REVI", "beskrivelse": "Revisor"},
+               "enhet": {"organisasjonsnummer": "12345678901234", "navn": ["REVISJON AS"]}}
+    odd_role = {"type": {"kode": "ABCDEFGHIJKLMNOP"}, "person": {"navn": {"fornavn": "Kari", "etternavn": "Nordmann"}}}
+    records = [
+        {"organisasjonsnummer": "923609016", "rollegrupper": [{"roller": [person, auditor, odd_role]}]},
+        {"organisasjonsnummer": "9236090160000", "rollegrupper": [{"roller": [person]}]},
+        {"organisasjonsnummer": "974760673", "rollegrupper": [{"roller": [{"type": "DAGL"}]}]},
+    ]
+    report = import_file(_write(tmp_path / "r.json", records), "roles")
+    assert (report.records, report.skipped) == (1, 2)
+    rows = db.session.execute(sa.select(RegisterRole.orgnr, RegisterRole.role_code, RegisterRole.first_name,
+                                        RegisterRole.holder_orgnr).order_by(RegisterRole.role_code)).all()
+    assert rows == [("923609016", "DAGL", "A" * 200, None), ("923609016", "REVI", None, None)]
 
 
 def test_only_live_main_entities_are_in_the_search_index(app_ctx):

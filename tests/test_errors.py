@@ -1,0 +1,28 @@
+"""The one place that turns errors into responses (orgsvc/errors.py)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from orgsvc.extensions import db
+from orgsvc.inbox.models import InboxReadState
+from tests.support import login
+
+
+def test_a_failed_statement_still_gets_the_error_page_with_its_frame(app, client, world):
+    """On PostgreSQL a failed statement aborts the transaction; the error page's frame (the header
+    with the person and the unread count) reads the database, so the crash handler rolls back first."""
+
+    @app.get("/fail-a-statement-for-test")
+    def fail():
+        # No such message or person: the foreign keys refuse it on both databases.
+        db.session.execute(sa.insert(InboxReadState).values(message_id=2**31 - 1, person_id=2**31 - 1))
+        return "not reached"
+
+    login(client, world.admin_a.email)
+    response = client.get("/fail-a-statement-for-test")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Noe gikk galt" in page
+    assert world.admin_a.name in page  # the frame was drawn for the signed-in person
+    assert "IntegrityError" not in page and "Traceback" not in page
