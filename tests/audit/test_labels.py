@@ -40,7 +40,7 @@ def checked_actions() -> set[str]:
 
 def test_the_scans_find_what_they_look_for():
     assert {"case.created", "case.withdrawn", "membership.approved", "api.client_created"} <= recorded_actions()
-    assert {"view", "withdraw", "decide", "leave", "reply"} <= checked_actions()
+    assert {"view", "withdraw", "decide_join", "decide_administrator", "leave", "reply"} <= checked_actions()
 
 
 @pytest.mark.parametrize("action", sorted(recorded_actions()))

@@ -79,7 +79,7 @@ def test_from_registration_to_administrator_and_a_second_person_to_user(app, peo
 
     header = _header(ola)
     assert ">administrator</span>" in header
-    assert re.search(r'class="badge">2<', header), "the person's message and the organisation's"
+    assert re.search(r'class="badge">1<', header), "the organisation's message, read once (the «rødt 1-tall»)"
     inbox = ola.get("/inbox/").get_data(as_text=True)
     assert "Godkjent som administrator for NORDLYS ELEKTRONIKK AS" in inbox
 
