@@ -80,6 +80,7 @@ SETTINGS = (
     Setting("ORGSVC_UPLOAD_DIR", "ORGSVC_UPLOAD_DIR"),
     Setting("ORGSVC_UPLOAD_MAX_MB", "ORGSVC_UPLOAD_MAX_MB", float),
     Setting("ORGSVC_JOIN_REQUEST_DAYS", "ORGSVC_JOIN_REQUEST_DAYS", int),
+    Setting("ORGSVC_REAUTH_MINUTES", "ORGSVC_REAUTH_MINUTES", int),
     Setting("ORGSVC_LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "ORGSVC_LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"),
     Setting("ORGSVC_LOGIN_LIMIT_PER_ACCOUNT", "ORGSVC_LOGIN_LIMIT_PER_ACCOUNT"),
     Setting("ORGSVC_LOGIN_LIMIT_PER_ADDRESS", "ORGSVC_LOGIN_LIMIT_PER_ADDRESS"),
@@ -118,6 +119,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "ORGSVC_UPLOAD_DIR": str(instance_path / "uploads"),
         "ORGSVC_UPLOAD_MAX_MB": 100.0,
         "ORGSVC_JOIN_REQUEST_DAYS": 30,
+        # Granting the administrator role and approving an administrator need the password given
+        # within this many minutes (at login, or again on «Bekreft passordet ditt»).
+        "ORGSVC_REAUTH_MINUTES": 15,
         # Log-in attempts (counted before the password is checked; a success clears the account's
         # counts): per account from one client address (the strict one, so a stranger cannot lock
         # the owner out), per account from anywhere (the brake on guessing from many addresses),

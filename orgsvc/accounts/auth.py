@@ -23,5 +23,6 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(load_person)
     login_manager.unauthorized_handler(_login_redirect)
     login_manager.login_view = "accounts.login"
-    # Identity is the server-side session row; marking a changed client non-fresh is enough.
+    # Identity is the server-side session row; a changed client is marked non-fresh, which
+    # sends sensitive operations to «Bekreft passordet ditt» (accounts/fresh.py).
     login_manager.session_protection = "basic"

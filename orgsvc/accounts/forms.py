@@ -104,6 +104,13 @@ class LoginForm(Form):
     next = HiddenField()
 
 
+class ConfirmPasswordForm(Form):
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=MAX_LENGTH)]
+    )
+    next = HiddenField()
+
+
 class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(_l("Enter your current password.")), Length(max=MAX_LENGTH)]

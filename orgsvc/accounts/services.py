@@ -211,6 +211,24 @@ def _log_in(email: str, password: str, *, client_address: str, user_agent: str |
     return person
 
 
+def confirm_password(person: Person, password: str, *, client_address: str) -> None:
+    """«Bekreft passordet ditt» before a sensitive operation: counted, throttled and audited as a
+    log-in attempt is, since it is one more way to try passwords."""
+    key = email_key(person.email)
+    try:
+        _count_login_attempt(key, client_address)
+        if not passwords().verify(person.password_hash, password):
+            raise InvalidCredentials()
+    except (InvalidCredentials, TooManyRequests) as error:
+        _record_login_failure(person.email, client_address, throttled=isinstance(error, TooManyRequests))
+        if isinstance(error, TooManyRequests):
+            raise
+        raise InvalidInput(_l("The password is wrong."), field="password") from error
+    strict, _per_address, per_account = _login_budgets(key, client_address)
+    for rule, keys in (strict, per_account):
+        throttle().clear(rule, *keys)
+
+
 @transactional
 def log_out(person: Person) -> None:
     """Log the person out everywhere: every login session of theirs ends, on every device.

@@ -11,6 +11,7 @@ from orgsvc.accounts.forms import (
     ActionForm,
     ChangePasswordForm,
     ChoosePasswordForm,
+    ConfirmPasswordForm,
     DigestForm,
     ForgotPasswordForm,
     LanguageForm,
@@ -18,6 +19,7 @@ from orgsvc.accounts.forms import (
     RegistrationForm,
     ResetPasswordForm,
 )
+from orgsvc.accounts.fresh import password_given
 from orgsvc.errors import InvalidInput, TooManyRequests
 from orgsvc.i18n import current_language
 from orgsvc.security import safe_next
@@ -36,6 +38,7 @@ def _start_browser_session(person) -> None:
             services.set_language(person, language)
     session.permanent = True
     login_user(person)
+    password_given()
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -92,6 +95,26 @@ def login():
         return page, 429, {"Retry-After": str(error.retry_after)}
     _start_browser_session(person)
     return redirect(destination)
+
+
+@bp.route("/reauthenticate", methods=["GET", "POST"])
+@login_required
+def reauthenticate():
+    """«Bekreft passordet ditt»: a sensitive operation asked for a fresh password (see fresh.py)."""
+    form = ConfirmPasswordForm(next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        return render_form("accounts/reauthenticate.html", form)
+    try:
+        services.confirm_password(current_user, form.password.data, client_address=client_address())
+    except InvalidInput as error:
+        add_error(form, error)
+        return render_form("accounts/reauthenticate.html", form, status=401)
+    except TooManyRequests as error:
+        form.form_errors.append(error.message)
+        page, _status = render_form("accounts/reauthenticate.html", form)
+        return page, 429, {"Retry-After": str(error.retry_after)}
+    password_given()
+    return redirect(safe_next(form.next.data, url_for("portal.home")))
 
 
 @bp.post("/logout")

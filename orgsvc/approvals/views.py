@@ -8,6 +8,7 @@ from flask_login import login_required
 
 from orgsvc.access import current_principal
 from orgsvc.accounts.forms import ActionForm
+from orgsvc.accounts.fresh import fresh_login_required
 from orgsvc.approvals import services
 from orgsvc.approvals.forms import RejectForm
 from orgsvc.errors import InvalidInput
@@ -37,6 +38,7 @@ def detail(membership_id):
 
 @bp.post("/<int:membership_id>/approve")
 @login_required
+@fresh_login_required
 def approve(membership_id):
     membership = services.approve(current_principal(), membership_id)
     flash(_("%(name)s is approved as administrator of %(organisation)s.", name=membership.person.full_name,

@@ -8,6 +8,7 @@ from flask_login import login_required
 
 from orgsvc.access import current_principal, guard, load_guarded, may
 from orgsvc.access.principal import forget_current_principal
+from orgsvc.accounts.fresh import fresh_login_required
 from orgsvc.errors import InvalidInput, NotFound
 from orgsvc.organisations.context import current_organisation
 from orgsvc.roles import services
@@ -87,6 +88,7 @@ def reject(membership_id):
 
 @bp.post("/members/<int:membership_id>/role")
 @login_required
+@fresh_login_required
 def change_role(membership_id):
     form = RoleForm()
     if not form.validate_on_submit():

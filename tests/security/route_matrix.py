@@ -85,6 +85,8 @@ MATRIX = [
     row("accounts.change_digest", "POST", "none", **signed_in(302)),
     row("accounts.end_other_sessions", "POST", "none", **signed_in(302)),
     row("accounts.logout", "POST", "none", **signed_in(302)),
+    row("accounts.reauthenticate", "GET", "none", **signed_in(200)),
+    row("accounts.reauthenticate", "POST", "none", **signed_in(400)),
     row("cases.confirm_follow", "GET", "none", **everyone(404)),
     row("cases.confirm_follow", "POST", "none", **everyone(404)),
     row("notify.unsubscribe_digest", "GET", "none", **everyone(404)),

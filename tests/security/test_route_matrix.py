@@ -110,6 +110,7 @@ URLS = {
     "accounts.choose_language": lambda o: "/language", "accounts.account": lambda o: "/account",
     "accounts.change_password": lambda o: "/account/password", "accounts.change_digest": lambda o: "/account/digest",
     "accounts.end_other_sessions": lambda o: "/account/sessions/end-others", "accounts.logout": lambda o: "/logout",
+    "accounts.reauthenticate": lambda o: "/reauthenticate",
     "cases.confirm_follow": lambda o: "/follow/confirm/" + "x" * 43,
     "notify.unsubscribe_digest": lambda o: "/notifications/unsubscribe/forged",
     "inbox.index": lambda o: "/inbox/", "api.openapi": lambda o: "/api/v1/openapi.yaml",
