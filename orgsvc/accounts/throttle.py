@@ -25,16 +25,7 @@ class Throttle:
 
     def retry_after(self, rule: str, *keys: str) -> int | None:
         """Seconds to wait when the budget ``rule`` (e.g. "5 per 15 minutes") is spent, else None."""
-        item = parse(rule)
-        try:
-            if self.limiter.test(item, *keys):
-                return None
-            reset_at = self.limiter.get_window_stats(item, *keys).reset_time
-        except Exception:
-            # A broken shared store must not lock everybody out; it is logged loudly instead.
-            log.exception("throttle store unavailable; not throttling")
-            return None
-        return max(1, int(reset_at - time.time()))
+        return self._wait(self.limiter.test, rule, keys)
 
     def acquire(self, rule: str, *keys: str) -> int | None:
         """Count one event against ``rule`` for ``keys`` if the budget allows it, in one atomic step.
@@ -42,12 +33,18 @@ class Throttle:
         Returns None when the event was counted, else the seconds to wait (and nothing is counted).
         Checking and counting apart would let simultaneous requests all pass the check first.
         """
+        return self._wait(self.limiter.hit, rule, keys)
+
+    def _wait(self, allows, rule: str, keys: tuple[str, ...]) -> int | None:
+        """None when ``allows`` (test, or hit: test and count) lets the event through, else the
+        seconds until the budget has room again."""
         item = parse(rule)
         try:
-            if self.limiter.hit(item, *keys):
+            if allows(item, *keys):
                 return None
             reset_at = self.limiter.get_window_stats(item, *keys).reset_time
         except Exception:
+            # A broken shared store must not lock everybody out; it is logged loudly instead.
             log.exception("throttle store unavailable; not throttling")
             return None
         return max(1, int(reset_at - time.time()))

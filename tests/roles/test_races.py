@@ -3,8 +3,6 @@ transaction, committing for real, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
@@ -18,32 +16,9 @@ from orgsvc.organisations.models import Organisation
 from orgsvc.roles import services
 from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
 from tests.factories import MembershipFactory, OrganisationFactory, PersonFactory, StaffFactory
+from tests.support import run_at_once
 
 pytestmark = pytest.mark.committing
-
-
-def run_at_once(app, calls) -> list:
-    """Run each call in its own thread and app context (own session, own connection), all
-    released together; return each result or the exception it raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(index, call):
-        with app.app_context():
-            try:
-                barrier.wait()
-                results[index] = call()
-            except Exception as error:  # the outcome under test, success or refusal
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def _as(person_id):
