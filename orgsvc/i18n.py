@@ -148,10 +148,16 @@ def format_datetime(moment: datetime | None, format: str | None = None, *, local
     return _datetime_formatter(formatting_locale(locale), format)(moment)
 
 
+def _render_dates(context) -> tuple[str, tzinfo]:
+    """The render's locale for dates and numbers, and its time zone (looked up when rendered without
+    the context processor, e.g. from a string template)."""
+    return context.get(RENDER_DATES) or (formatting_locale(), get_timezone())
+
+
 @pass_context
 def _datetimeformat(context, moment: datetime | None, format: str | None = None) -> str:
     """The ``datetimeformat`` filter, in the render's locale and time zone."""
-    locale, zone = context.get(RENDER_DATES) or (None, None)
+    locale, zone = _render_dates(context)
     return format_datetime(moment, format, locale=locale, zone=zone)
 
 
@@ -161,7 +167,7 @@ def _last_day(context, end: datetime | None, format: str = "short") -> str:
     by the end of the day before (24.11 00:00 is written 23.11)."""
     if end is None:
         return ""
-    locale, zone = context.get(RENDER_DATES) or (formatting_locale(), get_timezone())
+    locale, zone = _render_dates(context)
     if end.tzinfo is None:
         end = end.replace(tzinfo=UTC)
     day = (end - timedelta(microseconds=1)).astimezone(zone).date()
@@ -173,7 +179,7 @@ def _filesize(context, size: int | None) -> str:
     """A file size in the render's language: «1,5 kB» in bokmål, «1.5 kB» in English."""
     if size is None:
         return ""
-    locale = (context.get(RENDER_DATES) or (formatting_locale(), None))[0]
+    locale = _render_dates(context)[0]
     for unit, scale in (("digital-megabyte", 1024 * 1024), ("digital-kilobyte", 1024)):
         if size >= scale:
             return units.format_unit(size / scale, unit, length="short", format="#,##0.#", locale=locale)

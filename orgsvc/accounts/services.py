@@ -201,14 +201,19 @@ def _log_in(email: str, password: str, *, client_address: str, user_agent: str |
     valid = passwords().verify(person.password_hash if person else None, password)
     if not valid or person is None or not person.is_active:
         raise InvalidCredentials()
-    strict, _per_address, per_account = _login_budgets(key, client_address)
-    for rule, keys in (strict, per_account):  # the address's count stays: it may hold others' failures
-        throttle().clear(rule, *keys)
+    _forget_login_attempts(key, client_address)
     if passwords().needs_rehash(person.password_hash):
         person.password_hash = passwords().hash(password)
     person.last_login_at = utcnow()
     sessions.open_session(person, user_agent)
     return person
+
+
+def _forget_login_attempts(key: str, client_address: str) -> None:
+    """After the right password: the account's counts go; the address's stays (it may hold others')."""
+    strict, _per_address, per_account = _login_budgets(key, client_address)
+    for rule, keys in (strict, per_account):
+        throttle().clear(rule, *keys)
 
 
 def confirm_password(person: Person, password: str, *, client_address: str) -> None:
@@ -217,16 +222,13 @@ def confirm_password(person: Person, password: str, *, client_address: str) -> N
     key = email_key(person.email)
     try:
         _count_login_attempt(key, client_address)
-        if not passwords().verify(person.password_hash, password):
-            raise InvalidCredentials()
-    except (InvalidCredentials, TooManyRequests) as error:
-        _record_login_failure(person.email, client_address, throttled=isinstance(error, TooManyRequests))
-        if isinstance(error, TooManyRequests):
-            raise
-        raise InvalidInput(_l("The password is wrong."), field="password") from error
-    strict, _per_address, per_account = _login_budgets(key, client_address)
-    for rule, keys in (strict, per_account):
-        throttle().clear(rule, *keys)
+    except TooManyRequests:
+        _record_login_failure(person.email, client_address, throttled=True)
+        raise
+    if not passwords().verify(person.password_hash, password):
+        _record_login_failure(person.email, client_address, throttled=False)
+        raise InvalidInput(_l("The password is wrong."), field="password")
+    _forget_login_attempts(key, client_address)
 
 
 @transactional

@@ -23,24 +23,15 @@ class Throttle:
         self.storage = storage_from_string(storage_uri, **options)
         self.limiter = MovingWindowRateLimiter(self.storage)
 
-    def retry_after(self, rule: str, *keys: str) -> int | None:
-        """Seconds to wait when the budget ``rule`` (e.g. "5 per 15 minutes") is spent, else None."""
-        return self._wait(self.limiter.test, rule, keys)
-
     def acquire(self, rule: str, *keys: str) -> int | None:
         """Count one event against ``rule`` for ``keys`` if the budget allows it, in one atomic step.
 
         Returns None when the event was counted, else the seconds to wait (and nothing is counted).
         Checking and counting apart would let simultaneous requests all pass the check first.
         """
-        return self._wait(self.limiter.hit, rule, keys)
-
-    def _wait(self, allows, rule: str, keys: tuple[str, ...]) -> int | None:
-        """None when ``allows`` (test, or hit: test and count) lets the event through, else the
-        seconds until the budget has room again."""
         item = parse(rule)
         try:
-            if allows(item, *keys):
+            if self.limiter.hit(item, *keys):
                 return None
             reset_at = self.limiter.get_window_stats(item, *keys).reset_time
         except Exception:
@@ -48,13 +39,6 @@ class Throttle:
             log.exception("throttle store unavailable; not throttling")
             return None
         return max(1, int(reset_at - time.time()))
-
-    def hit(self, rule: str, *keys: str) -> None:
-        """Count one event against ``rule`` for ``keys``."""
-        try:
-            self.limiter.hit(parse(rule), *keys)
-        except Exception:
-            log.exception("throttle store unavailable; event not counted")
 
     def clear(self, rule: str, *keys: str) -> None:
         try:

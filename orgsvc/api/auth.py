@@ -17,6 +17,7 @@ from orgsvc.db import utcnow
 from orgsvc.errors import AuthenticationRequired, Conflict
 from orgsvc.extensions import db
 from orgsvc.transactions import transactional
+from orgsvc.web import client_address
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ TOKEN_PREFIX = "osv_"  # noqa: S105 - a marker that makes leaked tokens easy to 
 
 def _refusal(reason: str, client: ApiClient | None = None) -> AuthenticationRequired:
     """A 401 that is logged and kept in the audit log (the token itself never is)."""
-    details = {"reason": reason, "client_address": request.remote_addr or "unknown", "path": request.path}
+    details = {"reason": reason, "client_address": client_address(), "path": request.path}
     if client is not None:
         details["client"] = client.name
     log.warning("api authentication failed: reason=%s client=%s address=%s path=%s", reason,

@@ -37,10 +37,6 @@ bp = Blueprint("cases", __name__)
 TABS = (CaseKind.MEDIATION, CaseKind.TIP, CaseKind.GUIDANCE)
 
 
-def _page() -> int:
-    return page_number()
-
-
 @bp.get("/cases/")
 @login_required
 def index():
@@ -51,9 +47,9 @@ def index():
     guard(principal, "view", organisation)
     tab = request.args.get("tab", CaseKind.MEDIATION.value)
     kind = CaseKind(tab) if tab in set(CaseKind) else CaseKind.MEDIATION
-    sort = request.args.get("sort", "activity")
-    rows, has_more = services.our_cases(principal, organisation.id, kind, sort, _page())
-    return render_template("cases/list.html", rows=rows, has_more=has_more, page=_page(), tab=kind, tabs=TABS,
+    sort, page = request.args.get("sort", "activity"), page_number()
+    rows, has_more = services.our_cases(principal, organisation.id, kind, sort, page)
+    return render_template("cases/list.html", rows=rows, has_more=has_more, page=page, tab=kind, tabs=TABS,
                            sort=sort, organisation=organisation,
                            can_create=may(principal, "create_case", organisation))
 
@@ -305,11 +301,11 @@ def regulator_list():
     guard(principal, "view", REGULATOR_CASES)  # before anything is looked up for the filters
     orgnr = request.args.get("orgnr", "").strip()
     organisation = by_orgnr(orgnumbers.normalise(orgnr)) if orgnr else None
-    mine = request.args.get("mine") == "1"
+    mine, page = request.args.get("mine") == "1", page_number()
     rows, has_more = ([], False) if orgnr and organisation is None else regulator.all_cases(
         principal, request.args.get("kind"), request.args.get("status"),
-        organisation.id if organisation else None, principal.person_id if mine else None, _page())
-    return render_template("cases/regulator_list.html", rows=rows, has_more=has_more, page=_page(),
+        organisation.id if organisation else None, principal.person_id if mine else None, page)
+    return render_template("cases/regulator_list.html", rows=rows, has_more=has_more, page=page,
                            args=request.args, kinds=TABS)
 
 

@@ -70,10 +70,9 @@ def organisation_of(message: InboxMessage) -> Organisation | None:
 
 @transactional
 def mark_read(principal: Principal, message: InboxMessage) -> None:
-    if db.session.get(InboxReadState, (message.id, principal.person_id)) is None:
-        # Opened twice at once (a double click), both find it unread: the second insert does nothing.
-        insert_if_absent(db.session, InboxReadState, ("message_id", "person_id"),
-                         message_id=message.id, person_id=principal.person_id)
+    # Already read, or opened twice at once (a double click): the insert then does nothing.
+    insert_if_absent(db.session, InboxReadState, ("message_id", "person_id"),
+                     message_id=message.id, person_id=principal.person_id)
 
 
 @transactional

@@ -95,9 +95,14 @@ def would_be_first(organisation_id: int) -> bool:
     return _count(organisation_id, MemberRole.ADMINISTRATOR, LIVE_STATUSES) == 0
 
 
+def is_last_administrator(membership: Membership) -> bool:
+    """The organisation's only active administrator: can be neither demoted, removed nor leave."""
+    return membership.role == MemberRole.ADMINISTRATOR and membership.status == MembershipStatus.ACTIVE \
+        and active_administrators(membership.organisation_id) <= 1
+
+
 def _require_not_last_administrator(membership: Membership, message) -> None:
-    if membership.role == MemberRole.ADMINISTRATOR and membership.status == MembershipStatus.ACTIVE \
-            and active_administrators(membership.organisation_id) <= 1:
+    if is_last_administrator(membership):
         raise Conflict(message)
 
 

@@ -13,7 +13,7 @@ from orgsvc.errors import InvalidInput, NotFound
 from orgsvc.organisations.context import current_organisation
 from orgsvc.roles import services
 from orgsvc.roles.forms import ApplyForm, RejectForm, RemoveForm, RoleForm
-from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
+from orgsvc.roles.models import Membership
 from orgsvc.web import add_error
 
 bp = Blueprint("roles", __name__, url_prefix="/organisation")
@@ -133,7 +133,5 @@ def leave():
     if grant is None:
         raise NotFound()
     membership = load_guarded(principal, Membership, grant.membership_id, "leave")
-    last_administrator = membership.role == MemberRole.ADMINISTRATOR and membership.status == MembershipStatus.ACTIVE \
-        and services.active_administrators(organisation.id) <= 1
     return render_template("roles/leave.html", organisation=organisation, membership=membership,
-                           last_administrator=last_administrator)
+                           last_administrator=services.is_last_administrator(membership))

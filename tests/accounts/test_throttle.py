@@ -27,31 +27,32 @@ def prefix():
 def test_two_throttles_on_one_redis_count_together(prefix):
     first, second = Throttle(REDIS_URL, prefix), Throttle(REDIS_URL, prefix)
     for throttle in (first, second, first):
-        assert second.retry_after(RULE, "login", "someone") is None
-        throttle.hit(RULE, "login", "someone")
-    assert 0 < first.retry_after(RULE, "login", "someone") <= 15 * 60
-    assert second.retry_after(RULE, "login", "somebody else") is None
+        assert throttle.acquire(RULE, "login", "someone") is None
+    assert 0 < second.acquire(RULE, "login", "someone") <= 15 * 60
+    assert 0 < first.acquire(RULE, "login", "someone") <= 15 * 60
+    assert second.acquire(RULE, "login", "somebody else") is None
 
 
 def test_deployments_with_different_prefixes_count_apart(prefix):
     production, staging = Throttle(REDIS_URL, prefix), Throttle(REDIS_URL, f"{prefix}-staging")
     for _ in range(3):
-        production.hit(RULE, "login", "someone")
-    assert production.retry_after(RULE, "login", "someone") is not None
-    assert staging.retry_after(RULE, "login", "someone") is None
+        assert production.acquire(RULE, "login", "someone") is None
+    assert production.acquire(RULE, "login", "someone") is not None
+    assert staging.acquire(RULE, "login", "someone") is None
 
 
-def test_clearing_forgets_the_failures(prefix):
+def test_clearing_forgets_the_count(prefix):
     throttle = Throttle(REDIS_URL, prefix)
     for _ in range(3):
-        throttle.hit(RULE, "login", "someone")
+        throttle.acquire(RULE, "login", "someone")
+    assert throttle.acquire(RULE, "login", "someone") is not None
     throttle.clear(RULE, "login", "someone")
-    assert throttle.retry_after(RULE, "login", "someone") is None
+    assert throttle.acquire(RULE, "login", "someone") is None
 
 
 def test_an_unreachable_store_is_logged_and_does_not_lock_people_out(caplog):
     throttle = Throttle("redis://127.0.0.1:1/0")
     with caplog.at_level(logging.ERROR, logger="orgsvc.accounts.throttle"):
-        throttle.hit(RULE, "login", "someone")
-        assert throttle.retry_after(RULE, "login", "someone") is None
+        for _ in range(5):
+            assert throttle.acquire(RULE, "login", "someone") is None
     assert "throttle store unavailable" in caplog.text
