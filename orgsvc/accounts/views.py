@@ -86,13 +86,8 @@ def login():
     try:
         person = services.log_in(form.email.data, form.password.data,
                                  client_address=client_address(), user_agent=user_agent())
-    except services.InvalidCredentials as error:
-        form.form_errors.append(error.message)
-        return render_form("accounts/login.html", form, status=401)
-    except TooManyRequests as error:
-        form.form_errors.append(error.message)
-        page, _status = render_form("accounts/login.html", form)
-        return page, 429, {"Retry-After": str(error.retry_after)}
+    except (services.InvalidCredentials, TooManyRequests) as error:
+        return _refused_password("accounts/login.html", form, error)
     _start_browser_session(person)
     return redirect(destination)
 
@@ -106,15 +101,19 @@ def reauthenticate():
         return render_form("accounts/reauthenticate.html", form)
     try:
         services.confirm_password(current_user, form.password.data, client_address=client_address())
-    except InvalidInput as error:
-        add_error(form, error)
-        return render_form("accounts/reauthenticate.html", form, status=401)
-    except TooManyRequests as error:
-        form.form_errors.append(error.message)
-        page, _status = render_form("accounts/reauthenticate.html", form)
-        return page, 429, {"Retry-After": str(error.retry_after)}
+    except (InvalidInput, TooManyRequests) as error:
+        return _refused_password("accounts/reauthenticate.html", form, error)
     password_given()
     return redirect(safe_next(form.next.data, url_for("portal.home")))
+
+
+def _refused_password(template: str, form, error):
+    """The form again with the refusal: 401 for a wrong password, 429 with Retry-After when throttled."""
+    add_error(form, error)
+    page, _status = render_form(template, form)
+    if isinstance(error, TooManyRequests):
+        return page, 429, {"Retry-After": str(error.retry_after)}
+    return page, 401
 
 
 @bp.post("/logout")
