@@ -109,7 +109,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "ORGSVC_SMTP_URL": None,
         "ORGSVC_SMTP_CA_FILE": None,
         "ORGSVC_SMTP_TIMEOUT": 20.0,
-        "ORGSVC_MAIL_DELIVER_INLINE": True,
+        # None: deliver inline (right after the request) except in production, which must not.
+        "ORGSVC_MAIL_DELIVER_INLINE": None,
         "ORGSVC_REGISTRY": "local",
         "ORGSVC_BRREG_URL": "https://data.brreg.no/enhetsregisteret/api",
         "ORGSVC_FULLMAKT_URL": "https://data.brreg.no/fullmakt",
@@ -203,6 +204,8 @@ def build(instance_path: Path, overrides: Mapping[str, Any] | None, environ: Map
     if env not in ENVIRONMENTS:
         raise ConfigError(f"ORGSVC_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
     config["TESTING"] = config.get("TESTING", env == "test")
+    if config["ORGSVC_MAIL_DELIVER_INLINE"] is None:
+        config["ORGSVC_MAIL_DELIVER_INLINE"] = env != "production"
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     if not config.get("SECRET_KEY") and env == "development":
         config["SECRET_KEY"] = development_secret(instance_path)
@@ -232,11 +235,20 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError(f"ORGSVC_REGISTRY must be local or brreg, not {config.get('ORGSVC_REGISTRY')!r}")
     if any(is_weak_secret(old) for old in config.get("SECRET_KEY_FALLBACKS") or ()):
         raise ConfigError("ORGSVC_SECRET_KEY_FALLBACKS holds a weak key")
-    if config["ORGSVC_ENV"] != "production":
-        return
+    if config["ORGSVC_ENV"] == "production":
+        _check_production(config)
+
+
+def _check_production(config: Mapping[str, Any]) -> None:
     if config.get("DEBUG"):
         raise ConfigError("debug mode must never be on in production")
     if not str(config.get("ORGSVC_BASE_URL", "")).startswith("https://"):
         raise ConfigError("ORGSVC_BASE_URL must be an https:// URL in production")
     if not config.get("SESSION_COOKIE_SECURE"):
         raise ConfigError("session cookies must be Secure in production")
+    if not config.get("ORGSVC_REDIS_URL"):
+        raise ConfigError("ORGSVC_REDIS_URL is required in production: log-in and e-mail throttling must count "
+                          "across every process, not per process")
+    if config.get("ORGSVC_MAIL_DELIVER_INLINE"):
+        raise ConfigError("ORGSVC_MAIL_DELIVER_INLINE must be false in production: a slow mail server would hold "
+                          "up the request that sent the message; run `orgsvc mail deliver --loop` instead")

@@ -20,6 +20,7 @@ def _production(tmp_path, **overrides):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SECRET_KEY": STRONG,
         "ORGSVC_BASE_URL": "https://minside.example",
+        "ORGSVC_REDIS_URL": "redis://127.0.0.1:6379/15",
     }
     config.update(overrides)
     return config
@@ -55,6 +56,25 @@ def test_production_refuses_debug_from_the_environment(tmp_path, monkeypatch):
 def test_production_needs_an_https_base_url(tmp_path):
     with pytest.raises(ConfigError, match="https"):
         create_app(_production(tmp_path, ORGSVC_BASE_URL="http://minside.example"))
+
+
+def test_production_needs_the_shared_throttling_store(tmp_path):
+    with pytest.raises(ConfigError, match="ORGSVC_REDIS_URL is required in production"):
+        create_app(_production(tmp_path, ORGSVC_REDIS_URL=None))
+
+
+def test_production_refuses_delivering_mail_inside_requests(tmp_path, monkeypatch):
+    with pytest.raises(ConfigError, match="ORGSVC_MAIL_DELIVER_INLINE must be false in production"):
+        create_app(_production(tmp_path, ORGSVC_MAIL_DELIVER_INLINE=True))
+    monkeypatch.setenv("ORGSVC_MAIL_DELIVER_INLINE", "true")
+    with pytest.raises(ConfigError, match="ORGSVC_MAIL_DELIVER_INLINE"):
+        create_app(_production(tmp_path))
+
+
+@pytest.mark.parametrize(("env", "inline"), [("production", False), ("development", True), ("test", True)])
+def test_mail_is_delivered_inline_by_default_except_in_production(tmp_path, env, inline):
+    app = create_app(_production(tmp_path, ORGSVC_ENV=env))
+    assert app.config["ORGSVC_MAIL_DELIVER_INLINE"] is inline
 
 
 def test_production_cookies_are_secure_host_only(tmp_path):

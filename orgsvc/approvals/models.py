@@ -30,6 +30,8 @@ class RegisterCheck(db.Model):
     register_name: Mapped[str | None] = mapped_column(sa.String(500))
     other_roles: Mapped[list | None] = mapped_column(sa.JSON)
     entity_status: Mapped[str | None] = mapped_column(sa.String(20))
+    # What the register said the organisation is under (types.Proceeding values): konkurs and the like.
+    entity_proceedings: Mapped[list | None] = mapped_column(sa.JSON)
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

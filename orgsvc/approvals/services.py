@@ -23,7 +23,7 @@ from orgsvc.organisations.models import Organisation, OrganisationStatus
 from orgsvc.organisations.services import confirm_from_register
 from orgsvc.registry.check import Eligibility, Outcome, Reason, check_representative
 from orgsvc.registry.service import register
-from orgsvc.registry.types import RegisterUnavailable
+from orgsvc.registry.types import Proceeding, RegisterUnavailable
 from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
 from orgsvc.roles.services import clean_reason, decide_pending, locked_membership, message_names, notify_open_again
 from orgsvc.transactions import transactional
@@ -98,7 +98,7 @@ def _store_check(membership_id: int, answer: Eligibility) -> None:
     check.outcome, check.reason, check.checked_at = answer.outcome, str(answer.reason), answer.checked_at
     check.role_code, check.role_description = answer.role_code, answer.role_description
     check.register_name, check.other_roles = answer.register_name, list(answer.other_roles) or None
-    check.entity_status = answer.entity_status
+    check.entity_status, check.entity_proceedings = answer.entity_status, list(answer.proceedings) or None
 
 
 def run_register_check(membership_id: int) -> Eligibility:
@@ -186,6 +186,13 @@ REASON_LABELS = {
 }
 
 
+PROCEEDING_LABELS = {
+    Proceeding.BANKRUPTCY: _l("bankrupt"),
+    Proceeding.WINDING_UP: _l("being wound up"),
+    Proceeding.COMPULSORY_DISSOLUTION: _l("under compulsory winding-up or dissolution"),
+}
+
+
 def evidence_text(check: RegisterCheck | None) -> str:
     """The register evidence in the reader's language."""
     if check is None or check.reason is None:
@@ -193,5 +200,12 @@ def evidence_text(check: RegisterCheck | None) -> str:
     label = REASON_LABELS.get(check.reason)
     if label is None:
         return check.reason
-    return str(label) % {"role": f"{check.role_description} ({check.role_code})",
+    text = str(label) % {"role": f"{check.role_description} ({check.role_code})",
                          "others": ", ".join(check.other_roles or []), "status": check.entity_status or "-"}
+    return f"{text}. {proceedings_text(check)}" if check.entity_proceedings else text
+
+
+def proceedings_text(check: RegisterCheck) -> str:
+    """«Enhetsregisteret sier at organisasjonen er konkurs.»: its officers may no longer speak for it."""
+    names = [str(PROCEEDING_LABELS.get(code, code)) for code in check.entity_proceedings or []]
+    return str(_l("The register says the organisation is %(proceedings)s.", proceedings=", ".join(names)))

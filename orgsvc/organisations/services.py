@@ -19,7 +19,7 @@ from orgsvc.registry import orgnr as orgnumbers
 from orgsvc.registry.check import Outcome
 from orgsvc.registry.service import register
 from orgsvc.registry.types import Entity, LookupStatus, RegisterUnavailable
-from orgsvc.roles.models import Membership
+from orgsvc.roles.models import LIVE_STATUSES, MemberRole, Membership
 from orgsvc.roles.services import request_membership, would_be_first
 from orgsvc.transactions import transactional
 
@@ -54,8 +54,36 @@ def choices(query: str, limit: int = 10) -> list[Choice]:
         return []
     hits: list[Entity] = register().search(query, limit)
     numbers = [hit.orgnr for hit in hits]
-    known = set(db.session.scalars(sa.select(Organisation.orgnr).where(Organisation.orgnr.in_(numbers))))
+    known = registered_for(numbers)
     return [Choice(h.orgnr, h.name, h.postal_place, h.orgnr in known) for h in hits]
+
+
+def why_no_match(query: str) -> InvalidInput | None:
+    """For a whole organisation number the search did not find: what the register says of it (a
+    sub-unit, with its main entity; deleted; unknown; not a valid number). None otherwise, and when
+    the register cannot answer."""
+    digits = orgnumbers.normalise(query or "")
+    if len(digits) != 9 or not digits.isdigit():
+        return None
+    try:
+        number = _valid_number(digits)
+        if by_orgnr(number) is None:
+            _live_main_entity(number)
+    except InvalidInput as refusal:
+        return refusal
+    return None
+
+
+def registered_for(numbers: list[str]) -> set[str]:
+    """Those of ``numbers`` someone is registered for: with a live (pending or active) administrator.
+
+    An organisation can be on file without that (named as the other party of a mediation, or its
+    first registrant rejected or gone); for those, a registrant would still be the first.
+    """
+    return set(db.session.scalars(
+        sa.select(Organisation.orgnr).distinct().join(Membership, Membership.organisation_id == Organisation.id)
+        .where(Organisation.orgnr.in_(numbers), Membership.role == MemberRole.ADMINISTRATOR,
+               Membership.status.in_(LIVE_STATUSES))))
 
 
 @dataclass(frozen=True)
@@ -155,6 +183,19 @@ def _not_addable(lookup) -> InvalidInput:
                            "for Legal Entities.", number=number), field="orgnr")
 
 
+def addable(orgnr: str) -> str:
+    """«Jeg finner ikke organisasjonen min»: the number, normalised, when it may be registered for.
+
+    Adds nothing: the organisation is added when someone registers for it (``register_person``),
+    so a number only looked up never shows as «Allerede opprettet hos oss». A register that cannot
+    answer does not stop anyone; InvalidInput (SubunitChosen for a sub-unit) otherwise.
+    """
+    number = _valid_number(orgnr)
+    if by_orgnr(number) is None:
+        _live_main_entity(number)
+    return number
+
+
 def ensure_organisation(orgnr: str) -> Organisation:
     """The organisation with ``orgnr``, added from the register if orgsvc does not know it yet.
 
@@ -162,20 +203,33 @@ def ensure_organisation(orgnr: str) -> Organisation:
     unconfirmed (under its number) so the registration is not lost; ``orgsvc registry recheck``
     confirms it later, and the regulator sees that it is unconfirmed.
     """
-    try:
-        number = orgnumbers.validate(orgnr)
-    except orgnumbers.InvalidOrgnr as error:
-        raise InvalidInput(error.message, field="orgnr") from error
+    number = _valid_number(orgnr)
     existing = by_orgnr(number)
     if existing is not None:
         return existing
+    entity = _live_main_entity(number)
+    if entity is None:
+        return _add(number, orgnumbers.format_orgnr(number), None, confirmed=False)
+    return _add(number, entity.name, entity.form_code, confirmed=True)
+
+
+def _valid_number(orgnr: str) -> str:
+    try:
+        return orgnumbers.validate(orgnr)
+    except orgnumbers.InvalidOrgnr as error:
+        raise InvalidInput(error.message, field="orgnr") from error
+
+
+def _live_main_entity(number: str) -> Entity | None:
+    """The register's live main entity ``number``; None when the register cannot answer, and
+    InvalidInput when it says the number may not be added (deleted, unknown, a sub-unit)."""
     try:
         lookup = register().lookup(number)
     except RegisterUnavailable:
-        return _add(number, orgnumbers.format_orgnr(number), None, confirmed=False)
+        return None
     if lookup.status != LookupStatus.ACTIVE:
         raise _not_addable(lookup)
-    return _add(number, lookup.entity.name, lookup.entity.form_code, confirmed=True)
+    return lookup.entity
 
 
 @transactional

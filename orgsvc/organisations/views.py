@@ -34,14 +34,16 @@ def _onboarding():
 def choose():
     _onboarding()
     form = SearchForm(request.args)
-    results, unavailable = [], False
+    results, unavailable, hint = [], False, None
     if form.q.data and form.validate():
         try:
             results = services.choices(form.q.data)
         except RegisterUnavailable:
             unavailable = True
+        else:
+            hint = None if results else services.why_no_match(form.q.data)
     return render_template("organisations/choose.html", form=form, results=results, unavailable=unavailable,
-                           searched=bool(form.q.data))
+                           searched=bool(form.q.data), hint=hint, main_url=_main_entity_url(hint))
 
 
 @bp.get("/search")
@@ -56,9 +58,17 @@ def search():
         results = services.choices(form.q.data or "")
     except RegisterUnavailable:
         return jsonify(results=[], unavailable=True, message=str(services.REGISTER_DOWN)), 503
-    return jsonify(unavailable=False, results=[
+    hint = None if results else services.why_no_match(form.q.data or "")
+    return jsonify(unavailable=False, hint=str(hint) if hint else None, main_url=_main_entity_url(hint), results=[
         {"orgnr": c.orgnr, "orgnr_formatted": orgnumbers.format_orgnr(c.orgnr), "name": c.name, "place": c.place,
          "known": c.known, "url": url_for(".join", orgnr=c.orgnr)} for c in results])
+
+
+def _main_entity_url(hint) -> str | None:
+    """Where a sub-unit's number leads instead: «Registrer meg» for its main entity."""
+    if isinstance(hint, services.SubunitChosen) and hint.main_orgnr:
+        return url_for(".join", orgnr=hint.main_orgnr)
+    return None
 
 
 @bp.route("/add", methods=["GET", "POST"])
@@ -69,14 +79,14 @@ def add():
     main_choice = None
     if form.validate_on_submit():
         try:
-            organisation = services.ensure_organisation(form.orgnr.data)
+            number = services.addable(form.orgnr.data)
         except services.SubunitChosen as error:
             add_error(form, error)
             main_choice = error.main_orgnr
         except InvalidInput as error:
             add_error(form, error)
         else:
-            return redirect(url_for(".join", orgnr=organisation.orgnr))
+            return redirect(url_for(".join", orgnr=number))
     return render_form("organisations/add.html", form, main_choice=main_choice)
 
 

@@ -18,14 +18,15 @@ from orgsvc.extensions import db
 from orgsvc.registry.types import Entity, RoleHolder
 
 ENTITY_COLUMNS = ("orgnr", "name", "form_code", "form_description", "status", "deleted_on", "is_subunit",
-                  "parent_orgnr", "postal_place", "municipality", "updated_at")
+                  "parent_orgnr", "postal_place", "municipality", "updated_at", "proceedings")
 ROLE_COLUMNS = ("orgnr", "role_code", "role_description", "kind", "name", "first_name", "middle_name", "last_name",
                 "birth_date", "holder_orgnr", "resigned", "deceased", "source")
 
 
 def entity_tuple(entity: Entity, now) -> tuple:
     return (entity.orgnr, entity.name[:500], entity.form_code, entity.form_description, str(entity.status),
-            entity.deleted_on, entity.is_subunit, entity.parent_orgnr, entity.postal_place, entity.municipality, now)
+            entity.deleted_on, entity.is_subunit, entity.parent_orgnr, entity.postal_place, entity.municipality, now,
+            ",".join(entity.proceedings) or None)
 
 
 def role_tuple(orgnr: str, holder: RoleHolder) -> tuple:
@@ -62,7 +63,7 @@ class SQLiteWriter:
     def _entity_row(row: tuple) -> tuple:
         deleted_on, updated_at = row[5], row[10]
         return (*row[:5], deleted_on.isoformat() if deleted_on else None, *row[6:10],
-                updated_at.replace(tzinfo=None).isoformat(" "))
+                updated_at.replace(tzinfo=None).isoformat(" "), *row[11:])
 
     @staticmethod
     def _role_row(row: tuple) -> tuple:

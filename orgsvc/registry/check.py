@@ -51,6 +51,9 @@ class Eligibility:
     register_name: str | None = None
     other_roles: tuple[str, ...] = ()
     entity_status: str | None = None
+    # The proceedings the register marks the organisation with: shown with any answer, so the
+    # regulator sees that a daglig leder of a bankrupt company no longer speaks for it.
+    proceedings: tuple[str, ...] = ()
 
     @property
     def eligible(self) -> bool:
@@ -58,10 +61,13 @@ class Eligibility:
 
     @property
     def reason_text(self) -> str:
-        return REASON_TEXT[self.reason].format(
+        text = REASON_TEXT[self.reason].format(
             role=f"{self.role_code} ({self.role_description})", others=", ".join(self.other_roles) or "-",
             status=self.entity_status,
         )
+        if self.proceedings:
+            text += f"; the register marks the organisation: {', '.join(self.proceedings)}"
+        return text
 
     def as_json(self) -> dict:
         role = {"code": self.role_code, "description": self.role_description} if self.role_code else None
@@ -72,6 +78,7 @@ class Eligibility:
             "checked_at": self.checked_at.isoformat(),
             "outcome": str(self.outcome),
             "register_name": self.register_name,
+            "proceedings": list(self.proceedings),
         }
 
 
@@ -92,6 +99,7 @@ def check_representative(register: Register, orgnr: str, full_name: str, born: d
         holders = register.role_holders(lookup.orgnr)
     except RegisterUnavailable:
         return Eligibility(Outcome.PENDING, Reason.REGISTER_UNAVAILABLE, now)
+    proceedings = tuple(str(proceeding) for proceeding in lookup.entity.proceedings)
     matching = [
         holder for holder in holders
         if holder.kind == "person" and holder.active and holder.birth_date == born
@@ -100,11 +108,12 @@ def check_representative(register: Register, orgnr: str, full_name: str, born: d
     qualifying = sorted((h for h in matching if h.role_code in REPRESENTATIVE_ROLES), key=_priority)
     if qualifying:
         best = qualifying[0]
-        return Eligibility(Outcome.ELIGIBLE, Reason.ROLE_FOUND, now, best.role_code, best.role_description, best.name)
+        return Eligibility(Outcome.ELIGIBLE, Reason.ROLE_FOUND, now, best.role_code, best.role_description, best.name,
+                           proceedings=proceedings)
     if not getattr(holders, "complete", True):
-        return Eligibility(Outcome.PENDING, Reason.REGISTER_UNAVAILABLE, now)
+        return Eligibility(Outcome.PENDING, Reason.REGISTER_UNAVAILABLE, now, proceedings=proceedings)
     if matching:
         others = tuple(dict.fromkeys(f"{h.role_code} ({h.role_description})" for h in matching))
         return Eligibility(Outcome.NOT_ELIGIBLE, Reason.OTHER_ROLES_ONLY, now, register_name=matching[0].name,
-                           other_roles=others)
-    return Eligibility(Outcome.NOT_ELIGIBLE, Reason.NOT_A_ROLE_HOLDER, now)
+                           other_roles=others, proceedings=proceedings)
+    return Eligibility(Outcome.NOT_ELIGIBLE, Reason.NOT_A_ROLE_HOLDER, now, proceedings=proceedings)

@@ -8,7 +8,7 @@ from orgsvc.extensions import db
 from orgsvc.registry import orgnr as orgnumbers
 from orgsvc.registry.models import RegisterEntity, RegisterNameWord, RegisterRole
 from orgsvc.registry.names import normalise, prefix_upper_bound, words
-from orgsvc.registry.types import Entity, EntityStatus, Lookup, LookupStatus, RoleHolder
+from orgsvc.registry.types import Entity, EntityStatus, Lookup, LookupStatus, Proceeding, RoleHolder
 
 # Candidates fetched per search before ranking; enough for a page of autocomplete suggestions.
 CANDIDATES = 60
@@ -19,6 +19,7 @@ def to_entity(row: RegisterEntity) -> Entity:
         orgnr=row.orgnr, name=row.name, form_code=row.form_code, form_description=row.form_description,
         status=EntityStatus(row.status), deleted_on=row.deleted_on, is_subunit=row.is_subunit,
         parent_orgnr=row.parent_orgnr, postal_place=row.postal_place, municipality=row.municipality,
+        proceedings=tuple(Proceeding(code) for code in row.proceedings.split(",")) if row.proceedings else (),
     )
 
 

@@ -29,6 +29,9 @@ class RegisterEntity(db.Model):
     parent_orgnr: Mapped[str | None] = mapped_column(sa.String(9))
     postal_place: Mapped[str | None] = mapped_column(sa.String(100))
     municipality: Mapped[str | None] = mapped_column(sa.String(100))
+    # Proceedings the register marks the entity with (types.Proceeding, comma-separated); mostly
+    # NULL, so the bulk import pays next to nothing for it.
+    proceedings: Mapped[str | None] = mapped_column(sa.String(80))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from orgsvc.registry import orgnr as orgnumbers
 from orgsvc.registry.models import RegisterEntity, RegisterRole
-from orgsvc.registry.types import Entity, EntityStatus, RoleHolder
+from orgsvc.registry.types import Entity, EntityStatus, Proceeding, RoleHolder
 
 
 class MalformedRecord(ValueError):
@@ -27,6 +27,9 @@ PLACE_MAX = RegisterEntity.postal_place.type.length
 ROLE_CODE_MAX = RegisterRole.role_code.type.length
 ROLE_DESCRIPTION_MAX = RegisterRole.role_description.type.length
 PERSON_NAME_MAX = RegisterRole.first_name.type.length
+# The entity's flags for proceedings, as /enheter and the bulk file name them.
+PROCEEDING_FLAGS = {"konkurs": Proceeding.BANKRUPTCY, "underAvvikling": Proceeding.WINDING_UP,
+                    "underTvangsavviklingEllerTvangsopplosning": Proceeding.COMPULSORY_DISSOLUTION}
 
 
 def _iso_date(value) -> date | None:
@@ -103,6 +106,7 @@ def entity(data: dict, *, subunit: bool = False) -> Entity:
         parent_orgnr=parent,
         postal_place=_text(address.get("poststed"), PLACE_MAX),
         municipality=_text(address.get("kommune"), PLACE_MAX),
+        proceedings=tuple(proceeding for flag, proceeding in PROCEEDING_FLAGS.items() if data.get(flag) is True),
     )
 
 

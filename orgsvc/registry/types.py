@@ -30,6 +30,15 @@ class LookupStatus(enum.StrEnum):
 REPRESENTATIVE_ROLES = ("DAGL", "LEDE", "NEST", "PROK", "POFE", "POHV")
 
 
+class Proceeding(enum.StrEnum):
+    """A proceeding the register marks a live entity with (``konkurs``, ``underAvvikling``,
+    ``underTvangsavviklingEllerTvangsopplosning``): its officers may no longer speak for it."""
+
+    BANKRUPTCY = "bankruptcy"
+    WINDING_UP = "winding_up"
+    COMPULSORY_DISSOLUTION = "compulsory_dissolution"
+
+
 class RegisterUnavailable(Exception):
     """The register could not answer (timeout, 5xx, malformed reply); try again later."""
 
@@ -46,6 +55,7 @@ class Entity:
     parent_orgnr: str | None = None
     postal_place: str | None = None
     municipality: str | None = None
+    proceedings: tuple[Proceeding, ...] = ()
 
     @property
     def is_live_main_entity(self) -> bool:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
 
 from orgsvc.extensions import db
 from orgsvc.organisations.models import Organisation, OrganisationStatus
 from orgsvc.roles.models import MemberRole, MembershipStatus
-from tests.conftest import membership_of
-from tests.factories import MembershipFactory
+from tests.conftest import membership_of, person_ref
+from tests.factories import MembershipFactory, PersonFactory
+from tests.registry.fixtures import import_sample
 from tests.support import login
+
+KONKURS_BYGG = "310000086"
 
 
 def _header(client) -> str:
@@ -107,3 +112,22 @@ def test_the_queue_shows_the_last_day_to_answer_not_the_midnight_after_it(app, c
     page = client.get("/approvals/").get_data(as_text=True)
     row = next(row for row in re.findall(r"<tr>(.*?)</tr>", page, re.S) if world.pending_admin.name in row)
     assert "23.11.2026" in row and "24.11.2026" not in row and "00:00" not in row
+
+
+def test_the_regulator_sees_that_the_register_marks_the_organisation_bankrupt(app, world):
+    import_sample(app)
+    with app.app_context():
+        person = person_ref(PersonFactory(full_name="Bjørn Bygg", date_of_birth=date(1960, 10, 10)))
+    registrant, caseworker = app.test_client(), app.test_client()
+    login(registrant, person.email)
+    assert registrant.post(f"/organisation/join/{KONKURS_BYGG}", data={"note": ""}).status_code == 302
+    with app.app_context():
+        organisation = db.session.scalar(sa.select(Organisation).where(Organisation.orgnr == KONKURS_BYGG))
+        membership_id = membership_of(person, organisation).id
+
+    login(caseworker, world.caseworker.email)
+    warning = "Enhetsregisteret sier at organisasjonen er konkurs."
+    queue = caseworker.get("/approvals/").get_data(as_text=True)
+    assert f"Ingen rolleinnehaver med dette navnet og denne fødselsdatoen. {warning}" in queue
+    assert queue.count(warning) == 1, "only the bankrupt organisation's request carries it"
+    assert warning in caseworker.get(f"/approvals/{membership_id}").get_data(as_text=True)

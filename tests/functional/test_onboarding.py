@@ -152,16 +152,6 @@ def test_numbers_that_cannot_be_added(app, people, typed, message):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 0
 
 
-def test_a_live_main_entity_is_added_by_number(app, people):
-    client = app.test_client()
-    login(client, people["ola"])
-    response = client.post("/organisation/add", data={"orgnr": "310.000.027"})
-    assert response.headers["Location"] == "/organisation/join/310000027"
-    with app.app_context():
-        organisation = db.session.scalar(sa.select(Organisation).where(Organisation.orgnr == "310000027"))
-        assert organisation.name == "BAKERIET PÅ HJØRNET AS" and organisation.register_checked_at is not None
-
-
 def test_search_as_you_type_answers_json(app, people):
     client = app.test_client()
     login(client, people["ola"])

@@ -8,7 +8,7 @@ import pytest
 
 from orgsvc.registry.check import Outcome, Reason, check_representative
 from orgsvc.registry.orgnr import InvalidOrgnr
-from orgsvc.registry.types import EntityStatus, LookupStatus
+from orgsvc.registry.types import EntityStatus, LookupStatus, Proceeding
 
 NORDLYS, BAKERIET, SOLSIKKE, DELETED, KONKURS, MOLLA, SUBUNIT = (
     "310000019", "310000027", "310000051", "310000078", "310000086", "310000094", "310000167")
@@ -158,3 +158,18 @@ def test_the_evidence_names_the_register_spelling_and_the_time(register):
     assert as_json["role"] == {"code": "LEDE", "description": "Styrets leder"}
     assert as_json["register_name"] == "Astrid Marie Nordmann"
     assert as_json["checked_at"].endswith("+00:00")
+
+
+def test_the_proceedings_an_entity_is_marked_with(register):
+    assert register.lookup(KONKURS).entity.proceedings == (Proceeding.BANKRUPTCY,)
+    assert register.lookup(NORDLYS).entity.proceedings == ()
+
+
+def test_the_evidence_carries_the_proceedings_whatever_the_answer(register):
+    answer = check_representative(register, KONKURS, "Bjørn Bygg", date(1960, 10, 10))
+    assert (answer.outcome, answer.proceedings) == (Outcome.NOT_ELIGIBLE, ("bankruptcy",))
+    assert answer.as_json()["proceedings"] == ["bankruptcy"]
+    assert "the register marks the organisation: bankruptcy" in answer.reason_text
+    plain = check_representative(register, NORDLYS, "Ola Nordmann", date(1975, 3, 14))
+    assert plain.proceedings == () and plain.as_json()["proceedings"] == []
+    assert "marks the organisation" not in plain.reason_text

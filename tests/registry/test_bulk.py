@@ -17,6 +17,7 @@ from orgsvc.registry.bulk import detect_kind, import_file
 from orgsvc.registry.cli import SAMPLE_DIR
 from orgsvc.registry.local import LocalRegister
 from orgsvc.registry.models import RegisterEntity, RegisterNameWord, RegisterRole
+from orgsvc.registry.types import Proceeding
 from tests.support import postgres_url
 
 
@@ -66,6 +67,20 @@ def test_a_reimport_updates_in_place(app_ctx, tmp_path):
     register = LocalRegister()
     assert [e.name for e in register.search("equinor")] == ["EQUINOR ASA"]
     assert register.search("statoil") == [], "the old name's words are gone"
+
+
+def test_the_proceedings_are_kept_and_follow_a_reimport(app_ctx, tmp_path):
+    flags = {"konkurs": False, "underAvvikling": True, "underTvangsavviklingEllerTvangsopplosning": True}
+    import_file(_write(tmp_path / "v1.json.gz", [_entity("923609016", "EQUINOR ASA", konkurs=True),
+                                                 _entity("974760673", "REGISTERENHETEN", konkurs=False)]))
+    register = LocalRegister()
+    assert register.lookup("923609016").entity.proceedings == (Proceeding.BANKRUPTCY,)
+    assert register.lookup("974760673").entity.proceedings == ()
+    import_file(_write(tmp_path / "v2.json.gz", [_entity("923609016", "EQUINOR ASA", **flags)]))
+    assert register.lookup("923609016").entity.proceedings == (Proceeding.WINDING_UP,
+                                                               Proceeding.COMPULSORY_DISSOLUTION)
+    import_file(_write(tmp_path / "v3.json.gz", [_entity("923609016", "EQUINOR ASA")]))
+    assert register.lookup("923609016").entity.proceedings == ()
 
 
 def test_an_entity_deleted_in_a_later_file_leaves_search(app_ctx, tmp_path):

@@ -7,6 +7,9 @@
   var list = document.getElementById("org-results");
   var status = document.getElementById("org-results-status");
   var problem = document.getElementById("org-results-problem");
+  var hint = document.getElementById("org-results-hint");
+  var hintText = document.getElementById("org-results-hint-text");
+  var hintLink = document.getElementById("org-results-hint-link");
   var timer = null;
   var latest = 0;
 
@@ -44,6 +47,14 @@
       ? status.dataset.one : status.dataset.many.replace("{n}", String(results.length));
   }
 
+  // A whole number the search did not find: what the register says of it (a sub-unit, deleted ...).
+  function showHint(text, mainUrl) {
+    hint.hidden = !text;
+    hintText.textContent = text || "";
+    hintLink.hidden = !mainUrl;
+    if (mainUrl) { hintLink.querySelector("a").href = mainUrl; }
+  }
+
   function search() {
     var query = input.value.trim();
     if (query.length < 2) { return; }
@@ -57,8 +68,10 @@
       if (data.unavailable) {
         list.textContent = "";
         status.textContent = data.message;
+        showHint(null, null);
       } else if (data.results) {
         render(data.results);
+        showHint(data.hint, data.main_url);
       }
     }).catch(function () { /* the search button still works */ });
   }
