@@ -234,3 +234,7 @@ _with_always(ResourceType(REGULATOR_AUDIT.name, None))
 # «Jeg representerer en virksomhet»: choosing or adding an organisation to represent.
 ONBOARDING = GlobalResource("onboarding")
 _with_always(ResourceType(ONBOARDING.name, None))
+# A business person's own account: correcting the name and date of birth the register check matches
+# on, and closing it. Staff accounts are the regulator's staff administration's to change.
+OWN_ACCOUNT = GlobalResource("own_account")
+_with_always(ResourceType(OWN_ACCOUNT.name, None))

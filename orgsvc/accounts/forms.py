@@ -50,31 +50,55 @@ class ActionForm(Form):
     """A button that changes state: nothing but the CSRF token."""
 
 
-class RegistrationForm(Form):
-    full_name = StringField(
+def _full_name_field() -> StringField:
+    return StringField(
         _l("Full name (as in the National Population Register)"),
         validators=[DataRequired(_l("Enter your full name.")), Length(min=2, max=NAME_MAX)],
         filters=[_collapse],
     )
+
+
+def _birth_date_field() -> BirthDateField:
+    return BirthDateField(
+        _l("Date of birth"),
+        validators=[InputRequired(_l("Enter your date of birth as YYYY-MM-DD."))],
+        description=_l("Used to check your roles in the Central Coordinating Register for Legal Entities."),
+    )
+
+
+def _plausible_birth_date(_form, field) -> None:
+    if field.data is None:
+        return
+    today = date.today()
+    age = today.year - field.data.year - ((today.month, today.day) < (field.data.month, field.data.day))
+    if age < 15 or age > 120:
+        raise ValidationError(_l("Check the date of birth."))
+
+
+class RegistrationForm(Form):
+    full_name = _full_name_field()
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=EMAIL_MAX),
                     Email(_l("Enter a valid e-mail address."), check_deliverability=False)],
         filters=[_strip],
     )
-    date_of_birth = BirthDateField(
-        _l("Date of birth"),
-        validators=[InputRequired(_l("Enter your date of birth as YYYY-MM-DD."))],
-        description=_l("Used to check your roles in the Central Coordinating Register for Legal Entities."),
-    )
+    date_of_birth = _birth_date_field()
+    validate_date_of_birth = _plausible_birth_date
 
-    def validate_date_of_birth(self, field):
-        today = date.today()
-        if field.data is None:
-            return
-        age = today.year - field.data.year - ((today.month, today.day) < (field.data.month, field.data.day))
-        if age < 15 or age > 120:
-            raise ValidationError(_l("Check the date of birth."))
+
+class PersonalDetailsForm(Form):
+    """Name and date of birth: what the register check matches a person on («Dine opplysninger»)."""
+
+    full_name = _full_name_field()
+    date_of_birth = _birth_date_field()
+    validate_date_of_birth = _plausible_birth_date
+
+
+class CloseAccountForm(Form):
+    confirm = BooleanField(_l("I want to close my user account"),
+                           validators=[DataRequired(_l("Tick the box to confirm that you want to close your user "
+                                                       "account."))])
 
 
 class ChoosePasswordForm(Form):

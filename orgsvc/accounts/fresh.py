@@ -1,5 +1,6 @@
-"""Fresh authentication for sensitive operations (ASVS 3.7.1): granting the administrator role and
-the regulator's approval of an administrator need a password entered recently in this session.
+"""Fresh authentication for sensitive operations (ASVS 3.7.1): granting the administrator role, the
+regulator's approval of an administrator, correcting one's name or date of birth (what the register
+check matches on) and closing one's account need a password entered recently in this session.
 
 A session is fresh for ``ORGSVC_REAUTH_MINUTES`` after the password was last given (at login or on
 «Bekreft passordet ditt»), and only while Flask-Login has not marked it non-fresh (session

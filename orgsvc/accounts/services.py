@@ -12,19 +12,26 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from orgsvc.access import Principal, guard
+from orgsvc.access.conditions import OWN_ACCOUNT
 from orgsvc.accounts import sessions
 from orgsvc.accounts.models import PasswordResetToken, Person, Registration, email_key
 from orgsvc.accounts.passwords import password_problem, passwords
 from orgsvc.accounts.throttle import throttle
 from orgsvc.audit.services import record
+from orgsvc.cases.models import CaseFollow
 from orgsvc.db import utcnow
 from orgsvc.errors import Conflict, DomainError, InvalidInput, NotFound, TooManyRequests
 from orgsvc.extensions import db
 from orgsvc.mail.services import enqueue
+from orgsvc.roles.services import leave_everywhere
 from orgsvc.transactions import transactional
 
 log = logging.getLogger(__name__)
 
+# Closed accounts keep their row (cases and the log point to it) under an address that cannot exist
+# (RFC 2606), so their own address is free to register again.
+CLOSED_DOMAIN = "closed.invalid"
 REGISTRATION_LIFETIME = timedelta(hours=24)
 RESET_LIFETIME = timedelta(hours=1)
 STAFF_INVITATION_LIFETIME = timedelta(days=3)
@@ -316,6 +323,43 @@ def reset_password(token: str, new: str) -> Person:
     sessions.revoke_all(person.id, "password_reset")
     record("account.password_reset", actor_id=person.id, subject_person_id=person.id)
     return person
+
+
+@transactional
+def change_personal_details(principal: Principal, person: Person, full_name: str, born: date) -> list[str]:
+    """Correct one's own name and date of birth (what the register check matches on); the names
+    of the fields that changed. The caller has the person's waiting administrator requests checked
+    again (``approvals.services.recheck_requests_of``)."""
+    guard(principal, "change_details", OWN_ACCOUNT)
+    full_name = " ".join(full_name.split())
+    changed = [name for name, old, new in (("full_name", person.full_name, full_name),
+                                           ("date_of_birth", person.date_of_birth, born)) if old != new]
+    if changed:
+        person.full_name, person.date_of_birth = full_name, born
+        record("account.details_changed", actor_id=person.id, subject_person_id=person.id,
+               details={"fields": changed})
+    return changed
+
+
+@transactional
+def close_account(principal: Principal, person: Person) -> int:
+    """«Avslutt brukeren min»: the person leaves every organisation (refused, with nothing changed,
+    while they are one's last administrator), and the account closes for good: every session ends,
+    it can never log in again, and what only served the account goes - the e-mail address (freed
+    for a new registration), the date of birth, the password, case follows. The name stays with the
+    cases and the log, which the organisations and the regulator must keep. How many memberships ended.
+    """
+    guard(principal, "close", OWN_ACCOUNT)
+    ended = leave_everywhere(principal)
+    db.session.execute(sa.delete(CaseFollow).where(CaseFollow.person_id == person.id))
+    _invalidate_reset_tokens(person.id)
+    person.email = person.email_key = f"closed-{person.id}@{CLOSED_DOMAIN}"
+    person.date_of_birth, person.password_hash, person.wants_digest = None, None, False
+    person.is_active_account = False
+    sessions.revoke_all(person.id, "account_closed")
+    record("account.closed", actor_id=person.id, subject_person_id=person.id,
+           details={"memberships_ended": len(ended)})
+    return len(ended)
 
 
 @transactional

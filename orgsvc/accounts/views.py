@@ -6,22 +6,28 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from orgsvc.access import current_principal, guard, may
+from orgsvc.access.conditions import OWN_ACCOUNT
 from orgsvc.accounts import services, sessions
 from orgsvc.accounts.forms import (
     ActionForm,
     ChangePasswordForm,
     ChoosePasswordForm,
+    CloseAccountForm,
     ConfirmPasswordForm,
     DigestForm,
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,
+    PersonalDetailsForm,
     RegistrationForm,
     ResetPasswordForm,
 )
-from orgsvc.accounts.fresh import password_given
-from orgsvc.errors import InvalidInput, TooManyRequests
+from orgsvc.accounts.fresh import fresh_login_required, password_given
+from orgsvc.approvals import services as approvals
+from orgsvc.errors import Conflict, InvalidInput, TooManyRequests
 from orgsvc.i18n import current_language
+from orgsvc.roles.services import is_last_administrator, live_memberships
 from orgsvc.security import safe_next
 from orgsvc.web import add_error, client_address, render_form, user_agent
 
@@ -132,9 +138,13 @@ def account():
     return _account_page(ChangePasswordForm(formdata=None))
 
 
-def _account_page(password_form, status=200):
+def _account_page(password_form, status=200, details_form=None):
+    if details_form is None and may(current_principal(), "change_details", OWN_ACCOUNT):
+        details_form = PersonalDetailsForm(formdata=None, obj=current_user)
     return render_template(
         "accounts/account.html",
+        details_form=details_form,
+        may_close=may(current_principal(), "close", OWN_ACCOUNT),
         password_form=password_form,
         sessions_form=ActionForm(formdata=None),
         digest_form=DigestForm(formdata=None, wants_digest=current_user.wants_digest),
@@ -158,6 +168,49 @@ def change_password():
         flash(_("Your password is changed. You have been logged out everywhere else."), "success")
         return redirect(url_for(".account"))
     return _account_page(form, 400)
+
+
+@bp.post("/account/details")
+@login_required
+@fresh_login_required
+def change_details():
+    form = PersonalDetailsForm()
+    if not form.validate_on_submit():
+        return _account_page(ChangePasswordForm(formdata=None), 400, details_form=form)
+    changed = services.change_personal_details(current_principal(), current_user, form.full_name.data,
+                                               form.date_of_birth.data)
+    if not changed:
+        flash(_("Nothing was changed."), "info")
+    elif approvals.recheck_requests_of(current_user.id):
+        flash(_("Your details are saved, and your registration as administrator is checked again against the "
+                "Central Coordinating Register for Legal Entities."), "success")
+    else:
+        flash(_("Your details are saved."), "success")
+    return redirect(url_for(".account"))
+
+
+@bp.route("/account/close", methods=["GET", "POST"])
+@login_required
+@fresh_login_required
+def close_account():
+    """«Avslutt brukeren min»: what it ends is shown first; done on a confirmed POST."""
+    principal = current_principal()
+    guard(principal, "close", OWN_ACCOUNT)
+    form, status = CloseAccountForm(), None
+    if form.validate_on_submit():
+        try:
+            services.close_account(principal, current_user)
+        except Conflict as error:  # made the last administrator somewhere since the page was shown
+            add_error(form, error)
+            status = error.status
+        else:
+            logout_user()
+            session.clear()
+            flash(_("Your user account is closed."), "success")
+            return redirect(url_for(".login"))
+    memberships = live_memberships(principal)
+    return render_form("accounts/close.html", form, status, memberships=memberships,
+                       last_administrator_of=[m.organisation.name for m in memberships if is_last_administrator(m)])
 
 
 @bp.post("/account/sessions/end-others")

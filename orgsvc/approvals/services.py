@@ -123,6 +123,17 @@ def run_register_check(membership_id: int) -> Eligibility:
     return answer
 
 
+def recheck_requests_of(person_id: int) -> int:
+    """Check the person's waiting administrator requests again, with their name and date of birth
+    as they are now (after a correction); how many were checked."""
+    ids = list(db.session.scalars(
+        sa.select(Membership.id).where(Membership.person_id == person_id, Membership.role == MemberRole.ADMINISTRATOR,
+                                       Membership.status == MembershipStatus.PENDING).order_by(Membership.id)))
+    for membership_id in ids:
+        run_register_check(membership_id)
+    return len(ids)
+
+
 def recheck_pending(limit: int = 500) -> dict[str, int]:
     """Retry every pending check of a request that is still waiting (``orgsvc registry recheck``)."""
     ids = list(db.session.scalars(

@@ -60,9 +60,11 @@ STATUS_LABELS = {
 AUDIT_LABELS = {
     "account.registered": _l("User registered"),
     "account.password_changed": _l("Password changed"),
+    "account.details_changed": _l("Name or date of birth corrected"),
     "account.password_reset": _l("Password reset"),
     "account.sessions_ended": _l("Logged out on other devices"),
     "account.deactivated": _l("User deactivated"),
+    "account.closed": _l("User account closed by its owner"),
     "account.login_failed": _l("Failed log-in"),
     "account.login_throttled": _l("Log-in refused: too many attempts"),
     "api.authentication_failed": _l("API access refused: invalid token"),
@@ -102,10 +104,13 @@ AUDIT_RESOURCE_LABELS = {
     "regulator_cases": _l("All cases"),
     "regulator_audit": _l("The Consumer Authority's log"),
     "onboarding": _l("Representing a business"),
+    "own_account": _l("Own user account"),
 }
 AUDIT_ATTEMPT_LABELS = {
     "view": _l("see"),
     "use": _l("use"),
+    "change_details": _l("correct name or date of birth"),
+    "close": _l("close"),
     "create": _l("create"),
     "create_case": _l("create a case"),
     "withdraw": _l("withdraw the case"),

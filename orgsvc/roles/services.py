@@ -343,19 +343,42 @@ def leave(principal: Principal, organisation_id: int) -> Membership:
     if grant is None:
         raise NotFound()
     membership = locked_membership(principal, grant.membership_id, "leave")
-    organisation = membership.organisation
-    if membership.status not in LIVE_STATUSES:
-        raise Conflict(_l("This membership has already ended."))
     _require_not_last_administrator(membership, _l("You are the organisation's last administrator and cannot leave. "
                                                    "Make someone else administrator first."))
+    _leave(principal, membership)
+    return membership
+
+
+def live_memberships(principal: Principal) -> list[Membership]:
+    """The principal's own live memberships (as leaving them would take), by organisation."""
+    return [load_guarded(principal, Membership, grant.membership_id, "leave")
+            for grant in sorted(principal.grants.values(), key=lambda grant: grant.organisation_id)]
+
+
+def leave_everywhere(principal: Principal) -> list[Membership]:
+    """End every live membership of the principal (their account is closing): all of them, or -
+    where they are an organisation's last administrator - none. Runs in the caller's transaction."""
+    memberships = [locked_membership(principal, grant.membership_id, "leave")
+                   for grant in sorted(principal.grants.values(), key=lambda grant: grant.organisation_id)]
+    last = [membership.organisation.name for membership in memberships if is_last_administrator(membership)]
+    if last:
+        raise Conflict(_l("You are the last administrator of %(organisations)s. Make someone else administrator "
+                          "first.", organisations=", ".join(last)))
+    for membership in memberships:
+        _leave(principal, membership)
+    return memberships
+
+
+def _leave(principal: Principal, membership: Membership) -> None:
+    if membership.status not in LIVE_STATUSES:
+        raise Conflict(_l("This membership has already ended."))
     was_pending_admin = membership.role == MemberRole.ADMINISTRATOR and membership.status == MembershipStatus.PENDING
     cases_left = _end(membership, principal.person_id, None)
     if was_pending_admin:
-        notify_open_again(organisation)
-    record("membership.left", actor_id=principal.person_id, organisation_id=organisation_id,
+        notify_open_again(membership.organisation)
+    record("membership.left", actor_id=principal.person_id, organisation_id=membership.organisation_id,
            subject_person_id=principal.person_id, obj=("membership", membership.id),
            details={"case_access_ended": cases_left})
-    return membership
 
 
 @transactional
