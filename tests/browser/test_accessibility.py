@@ -25,7 +25,7 @@ def test_other_pages_have_no_serious_accessibility_violations(live, browser, art
             db.session.commit()
         for path in ("/account", "/organisation/members", "/organisation/audit", "/cases/?tab=tip",
                      "/cases/?tab=guidance", "/organisation/choose?q=hjornet", "/organisation/choose?q=310000167",
-                     "/organisation/add", "/cases/new", "/account/close"):
+                     "/organisation/add", "/account/close", "/cases/new"):  # the form below is the last
             admin.goto(path)
         admin.click("Send inn saken")  # the new-case form with its errors
         admin.page.get_by_label("Språk").select_option("en")
