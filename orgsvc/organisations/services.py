@@ -66,9 +66,7 @@ def why_no_match(query: str) -> InvalidInput | None:
     if len(digits) != 9 or not digits.isdigit():
         return None
     try:
-        number = _valid_number(digits)
-        if by_orgnr(number) is None:
-            _live_main_entity(number)
+        addable(digits)
     except InvalidInput as refusal:
         return refusal
     return None

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from orgsvc.access import Principal, guard, load_guarded, may, visible
-from orgsvc.access.principal import reloaded
+from orgsvc.access.principal import Grant, reloaded
 from orgsvc.accounts.models import Person
 from orgsvc.audit.services import record
 from orgsvc.cases.models import CaseRepresentative
@@ -349,17 +349,20 @@ def leave(principal: Principal, organisation_id: int) -> Membership:
     return membership
 
 
+def _own_grants(principal: Principal) -> list[Grant]:
+    """The principal's live memberships in organisation order, so closing locks organisations in one order."""
+    return sorted(principal.grants.values(), key=lambda grant: grant.organisation_id)
+
+
 def live_memberships(principal: Principal) -> list[Membership]:
     """The principal's own live memberships (as leaving them would take), by organisation."""
-    return [load_guarded(principal, Membership, grant.membership_id, "leave")
-            for grant in sorted(principal.grants.values(), key=lambda grant: grant.organisation_id)]
+    return [load_guarded(principal, Membership, grant.membership_id, "leave") for grant in _own_grants(principal)]
 
 
 def leave_everywhere(principal: Principal) -> list[Membership]:
     """End every live membership of the principal (their account is closing): all of them, or -
     where they are an organisation's last administrator - none. Runs in the caller's transaction."""
-    memberships = [locked_membership(principal, grant.membership_id, "leave")
-                   for grant in sorted(principal.grants.values(), key=lambda grant: grant.organisation_id)]
+    memberships = [locked_membership(principal, grant.membership_id, "leave") for grant in _own_grants(principal)]
     last = [membership.organisation.name for membership in memberships if is_last_administrator(membership)]
     if last:
         raise Conflict(_l("You are the last administrator of %(organisations)s. Make someone else administrator "
