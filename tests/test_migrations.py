@@ -15,6 +15,19 @@ from orgsvc.extensions import db
 from tests.support import app_config
 
 
+@contextlib.contextmanager
+def _migrated_to(tmp_path, revision: str):
+    """An application context on a SQLite database migrated to ``revision``; yields a way to write
+    rows as that version left them (plain sqlite3, foreign keys off, committed on leaving)."""
+    path = tmp_path / "migrations.sqlite3"
+    app = create_app(app_config(f"sqlite:///{path}", tmp_path / "instance"))
+    with app.app_context():
+        flask_migrate.upgrade(revision=revision)
+        db.engine.dispose()
+        yield lambda: contextlib.closing(sqlite3.connect(path))
+        db.engine.dispose()
+
+
 def test_the_migrated_schema_equals_the_models(database):
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -62,13 +75,9 @@ def test_partial_unique_indexes_exist_in_the_database(database):
 def test_digest_high_water_marks_become_batches_without_losing_news(tmp_path):
     """0007 replaces each address's last event id by a batch: what every address was told about
     is batch 1, everything later is left for the next digest run (heard twice, never lost)."""
-    url = f"sqlite:///{tmp_path / 'digest.sqlite3'}"
-    app = create_app(app_config(url, tmp_path / "instance"))
-    with app.app_context():
-        flask_migrate.upgrade(revision="0006_notifications")
-        db.engine.dispose()
+    with _migrated_to(tmp_path, "0006_notifications") as old_rows:
         # Plain sqlite3, foreign keys off: the events need no cases for what is tested here.
-        with contextlib.closing(sqlite3.connect(tmp_path / "digest.sqlite3")) as connection, connection:
+        with old_rows() as connection, connection:
             connection.executemany(
                 "INSERT INTO case_event (id, case_id, occurred_at, kind, details) "
                 "VALUES (?, 1, '2026-11-20 10:00:00', 'document_added', '{}')", [(i,) for i in (1, 2, 3, 4)])
@@ -85,18 +94,13 @@ def test_digest_high_water_marks_become_batches_without_losing_news(tmp_path):
         with db.engine.connect() as connection:
             marks = dict(connection.exec_driver_sql("SELECT address_key, last_event_id FROM digest_state").all())
         assert marks == {"kari@example.com": 2, "ola@example.com": 2, "ny@example.com": None}
-        db.engine.dispose()
 
 
 def test_a_business_named_in_an_old_tip_is_kept_in_the_text_and_loses_its_access(tmp_path):
     """0010: tips and guidance no longer have a counterparty. What was named moves into the
     description, the named business's representatives lose the case, mediations are untouched."""
-    url = f"sqlite:///{tmp_path / 'parties.sqlite3'}"
-    app = create_app(app_config(url, tmp_path / "instance"))
-    with app.app_context():
-        flask_migrate.upgrade(revision="0009_registration_no_password")
-        db.engine.dispose()
-        with contextlib.closing(sqlite3.connect(tmp_path / "parties.sqlite3")) as connection, connection:
+    with _migrated_to(tmp_path, "0009_registration_no_password") as old_rows:
+        with old_rows() as connection, connection:
             connection.executemany(
                 "INSERT INTO organisation (id, orgnr, name, status, created_at) "
                 "VALUES (?, ?, ?, 'approved', '2026-11-20')",
@@ -123,18 +127,13 @@ def test_a_business_named_in_an_old_tip_is_kept_in_the_text_and_loses_its_access
         ]
         assert representatives == [1, 3]
         flask_migrate.downgrade(revision="0009_registration_no_password")
-        db.engine.dispose()
 
 
 def test_representation_without_a_live_membership_is_removed(tmp_path):
     """0011: rows of people removed (or who left) went on granting access if they were approved
     again; only rows with a live membership behind them are kept."""
-    url = f"sqlite:///{tmp_path / 'representation.sqlite3'}"
-    app = create_app(app_config(url, tmp_path / "instance"))
-    with app.app_context():
-        flask_migrate.upgrade(revision="0010_counterparty_in_mediation")
-        db.engine.dispose()
-        with contextlib.closing(sqlite3.connect(tmp_path / "representation.sqlite3")) as connection, connection:
+    with _migrated_to(tmp_path, "0010_counterparty_in_mediation") as old_rows:
+        with old_rows() as connection, connection:
             connection.executemany(
                 "INSERT INTO membership (id, person_id, organisation_id, role, status, requested_at) "
                 "VALUES (?, ?, 1, 'user', ?, '2026-11-20')", [(1, 1, "active"), (2, 2, "removed"), (3, 3, "pending")])
@@ -145,4 +144,3 @@ def test_representation_without_a_live_membership_is_removed(tmp_path):
         with db.engine.connect() as connection:
             kept = connection.exec_driver_sql("SELECT id FROM case_representative ORDER BY id").scalars().all()
         assert kept == [1, 3]
-        db.engine.dispose()

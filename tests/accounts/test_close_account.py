@@ -19,8 +19,8 @@ from orgsvc.extensions import db
 from orgsvc.mail.models import OutboundEmail
 from orgsvc.organisations.models import Organisation
 from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
-from tests.factories import MembershipFactory, OrganisationFactory
 from tests.accounts.helpers import registration_form
+from tests.factories import MembershipFactory, OrganisationFactory
 from tests.support import DEFAULT_PASSWORD, login, run_at_once
 
 

@@ -120,6 +120,11 @@ def test_a_known_address_gets_the_same_answer_and_a_reminder(app, client, world)
     assert page_fresh == page_known
 
 
+def _login_status(app, email: str, password: str) -> int:
+    """How a log-in with ``password`` is answered, from a browser of its own."""
+    return app.test_client().post("/login", data={"email": email, "password": password}).status_code
+
+
 def test_someone_elses_earlier_registration_cannot_take_over_the_account(app):
     attacker, victim = app.test_client(), app.test_client()
     attacker.post("/register", data=registration_form())
@@ -127,11 +132,8 @@ def test_someone_elses_earlier_registration_cannot_take_over_the_account(app):
     attacker_link, victim_link = (link_in(e) for e in outbox(app, "confirm_registration"))
     assert victim.post(victim_link, data=password_form("offerets eget passord")).status_code == 302
     assert attacker.post(attacker_link, data=password_form("angriperens passord 1")).status_code == 409
-    fresh = app.test_client()
-    assert fresh.post("/login", data={"email": "kari@example.com",
-                                      "password": "angriperens passord 1"}).status_code == 401
-    assert fresh.post("/login", data={"email": "kari@example.com",
-                                      "password": "offerets eget passord"}).status_code == 302
+    assert _login_status(app, "kari@example.com", "angriperens passord 1") == 401
+    assert _login_status(app, "kari@example.com", "offerets eget passord") == 302
 
 
 def test_the_password_is_chosen_by_whoever_holds_the_mailbox(app):
@@ -144,11 +146,8 @@ def test_the_password_is_chosen_by_whoever_holds_the_mailbox(app):
     link = link_in(outbox(app, "confirm_registration")[0])
     assert victim.post(link).status_code == 400, "no account without a password chosen on the page"
     assert victim.post(link, data=password_form("mitt eget hemmelige passord")).status_code == 302
-    fresh = app.test_client()
-    assert fresh.post("/login", data={"email": "offer@example.com",
-                                      "password": "angriperens passord 1"}).status_code == 401
-    assert fresh.post("/login", data={"email": "offer@example.com",
-                                      "password": "mitt eget hemmelige passord"}).status_code == 302
+    assert _login_status(app, "offer@example.com", "angriperens passord 1") == 401
+    assert _login_status(app, "offer@example.com", "mitt eget hemmelige passord") == 302
 
 
 def test_an_expired_link_is_refused(app, client):

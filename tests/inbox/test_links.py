@@ -20,6 +20,15 @@ def _header(page: str) -> str:
     return page.split("<main", 1)[0]
 
 
+def _case_access_message(app, person, organisation, link: str) -> int:
+    """A «tilgang til sak» message to ``person`` about ``organisation``, linking to ``link``."""
+    with app.app_context():
+        message = post_to_person(person.id, "case_access_granted", organisation_id=organisation.id, link=link,
+                                 number="2026-000001", title="Sak")
+        db.session.commit()
+        return message.id
+
+
 @pytest.mark.parametrize(("link", "label"), [
     ("/organisation/members", "Gå til Brukere"),
     ("/cases/12", "Gå til saken"),
@@ -59,11 +68,7 @@ def test_a_join_request_to_the_other_organisation_opens_that_organisations_users
 
 
 def test_a_message_about_an_organisation_one_cannot_act_in_does_not_switch(app, client, world):
-    with app.app_context():
-        message = post_to_person(world.user_a.id, "case_access_granted", organisation_id=world.org_b.id,
-                                 link="/cases/999999", number="2026-000001", title="Sak")
-        db.session.commit()
-        message_id = message.id
+    message_id = _case_access_message(app, world.user_a, world.org_b, "/cases/999999")
     login(client, world.user_a.email)
     opened = client.post(f"/inbox/{message_id}/open")
     assert opened.status_code == 302 and opened.headers["Location"] == "/cases/999999"
@@ -71,11 +76,7 @@ def test_a_message_about_an_organisation_one_cannot_act_in_does_not_switch(app, 
 
 
 def test_another_persons_message_cannot_be_opened(app, client, world):
-    with app.app_context():
-        message = post_to_person(world.user_b.id, "case_access_granted", organisation_id=world.org_b.id,
-                                 link="/cases/1", number="2026-000001", title="Sak")
-        db.session.commit()
-        message_id = message.id
+    message_id = _case_access_message(app, world.user_b, world.org_b, "/cases/1")
     login(client, world.user_a.email)
     assert client.post(f"/inbox/{message_id}/open").status_code == 404
     assert f">{world.org_a.name}</span>" in _header(client.get("/").get_data(as_text=True))
