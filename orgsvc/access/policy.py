@@ -31,6 +31,12 @@ class Context:
     via_org: int | None
 
 
+# CPython 3.11's AST constructor keeps its recursion depth in state shared by all threads, so two
+# threads parsing at once can fail with "SystemError: AST constructor recursion depth mismatch"
+# (python/cpython#106905). A matcher is parsed once per thread; those parses take turns.
+_PARSING = threading.Lock()
+
+
 class _Decider(casbin.Enforcer):
     """An enforcer that parses its matcher once per thread instead of on every decision.
 
@@ -49,7 +55,8 @@ class _Decider(casbin.Enforcer):
         if expression is None:
             # A copy to build it from: pycasbin adds to the shared ``functions`` on a first decision,
             # and building the expression iterates them ("dictionary changed size" in a thread).
-            expression = expressions[expr] = super()._get_expression(expr, dict(functions or {}))
+            with _PARSING:
+                expression = expressions[expr] = super()._get_expression(expr, dict(functions or {}))
         expression.functions = functions
         return expression
 
