@@ -13,6 +13,7 @@ from orgsvc.access.decisions import (
     load_guarded,
     may,
     may_via,
+    missing_for,
     visibility,
     visible,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "load_principal",
     "may",
     "may_via",
+    "missing_for",
     "visibility",
     "visible",
 ]

@@ -41,7 +41,7 @@ def may(principal: Principal, action: str, resource) -> bool:
     return False
 
 
-def may_via(principal: Principal, action: str, resource, organisation_id: int) -> bool:
+def may_via(principal: Principal, action: str, resource, organisation_id: int | None) -> bool:
     """Whether ``principal`` may do ``action`` acting for ``organisation_id`` in particular (e.g. give
     access to a case on their own organisation's side, not the other party's)."""
     resource_type = registry.of(resource)
@@ -54,13 +54,17 @@ def may_via(principal: Principal, action: str, resource, organisation_id: int) -
     return policy.allows(grant.persona, resource_type.name, action, Context(principal, resource, organisation_id))
 
 
-def guard_via(principal: Principal, action: str, resource, organisation_id: int) -> None:
-    """As ``may_via``; acting for an organisation one has no tie to answers as if the thing were missing
-    (e.g. the other party's representative in a case both sides can see)."""
-    if not may_via(principal, action, resource, organisation_id):
-        if not principal.is_anonymous and principal.grant_in(organisation_id) is None:
-            raise NotFound()
+def guard_via(principal: Principal, action: str, resource, organisation_id: int | None) -> None:
+    """As ``may_via``; acting for an organisation one has no tie to, or for one that is no party to
+    the resource, answers as if the thing were missing (e.g. the other party's representative in a
+    case both sides can see) - and is recorded as the refusal it is."""
+    if may_via(principal, action, resource, organisation_id):
+        return
+    if principal.is_anonymous:
         raise denial_for(principal, action, resource)
+    if principal.grant_in(organisation_id) is None or organisation_id not in registry.of(resource).org_ids(resource):
+        raise missing_for(principal, action, resource, organisation_id)
+    raise denial_for(principal, action, resource)
 
 
 def denial_for(principal: Principal, action: str, resource) -> DomainError:
@@ -70,22 +74,38 @@ def denial_for(principal: Principal, action: str, resource) -> DomainError:
     """
     if principal.is_anonymous:
         return AuthenticationRequired()
-    resource_type = registry.of(resource)
     visible_to_principal = action != "view" and may(principal, "view", resource)
-    error: DomainError = Forbidden() if visible_to_principal else NotFound()
-    object_id = None if isinstance(resource, GlobalResource) else getattr(resource, "id", None)
+    return _denied(Forbidden() if visible_to_principal else NotFound(), principal, action, resource)
+
+
+def missing_for(principal: Principal, action: str, resource, organisation_id: int | None = None) -> DomainError:
+    """A refusal that answers exactly as a missing object does (404), whatever the principal may see
+    of ``resource``: for acting where they have no standing at all, e.g. for an organisation they
+    have no tie to, or as a party when they are none (the regulator's staff). Recorded as a denial,
+    naming ``organisation_id`` (the side acted for) when given."""
+    if principal.is_anonymous:
+        return AuthenticationRequired()
+    return _denied(NotFound(), principal, action, resource, organisation_id)
+
+
+def _denied(error: DomainError, principal: Principal, action: str, resource,
+            organisation_id: int | None = None) -> DomainError:
+    """Attach the audit row's content to ``error`` (orgsvc.errors writes it) and log the refusal."""
+    resource_type = registry.of(resource)
+    global_resource = isinstance(resource, GlobalResource)
+    object_id = None if global_resource else getattr(resource, "id", None)
+    if organisation_id is None and not global_resource:
+        organisation_id = next(iter(resource_type.org_ids(resource)), None)
     error.denial = {
         "actor_id": principal.person_id,
         "action": f"{resource_type.name}:{action}",
         "obj": (resource_type.name, object_id),
-        "organisation_id": next(iter(resource_type.org_ids(resource)), None)
-        if not isinstance(resource, GlobalResource)
-        else None,
+        "organisation_id": organisation_id,
         "details": {"status": error.status},
     }
     log.warning(
-        "access denied: person=%s action=%s resource=%s:%s outcome=%s",
-        principal.person_id, action, resource_type.name, object_id, error.status,
+        "access denied: person=%s action=%s resource=%s:%s organisation=%s outcome=%s",
+        principal.person_id, action, resource_type.name, object_id, organisation_id, error.status,
     )
     return error
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from orgsvc.access import Parametrised, Principal, guard, load_guarded, visibility, visible
 from orgsvc.access.decisions import guard_via
+from orgsvc.access.principal import reloaded
 from orgsvc.accounts.models import Person
 from orgsvc.audit.services import record
 from orgsvc.cases import uploads
@@ -35,7 +36,8 @@ from orgsvc.errors import Conflict, InvalidInput, NotFound, Unavailable
 from orgsvc.extensions import db
 from orgsvc.inbox.services import post_to_organisation, post_to_person
 from orgsvc.organisations.models import Organisation
-from orgsvc.roles.models import Membership, MembershipStatus
+from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
+from orgsvc.roles.services import lock_organisation
 from orgsvc.staff.models import StaffMember
 from orgsvc.transactions import transactional
 
@@ -340,9 +342,7 @@ def send_message(principal: Principal, case_id: int, organisation_id: int, body:
                  recipient_id: int | None) -> CaseMessage:
     """A party's message to the caseworker, kept on the case; the caseworker gets it in the inbox."""
     case = locked_case(principal, case_id)
-    if organisation_id not in case.party_org_ids:
-        raise NotFound()
-    guard_via(principal, "message", case, organisation_id)
+    guard_via(principal, "message", case, organisation_id)  # a side that is not ours answers 404
     body = text(body, "body", required=True, maximum=5000)
     caseworkers = _caseworkers_to_tell(case)
     if recipient_id is not None and recipient_id not in caseworkers:
@@ -361,11 +361,15 @@ def send_message(principal: Principal, case_id: int, organisation_id: int, body:
 # --- representatives («tilgang til saken») ----------------------------------------------------
 @transactional
 def add_representative(principal: Principal, case_id: int, organisation_id: int, person_id: int) -> CaseRepresentative:
-    """An administrator gives a member of their organisation access to a case."""
+    """An administrator gives a member of their organisation access to a case.
+
+    Under the organisation's lock, as roles.services changes memberships: a removal of the member
+    (which ends their access to every case) cannot commit between the check and the new access, and
+    an administrator removed meanwhile no longer gives access."""
     case = load_case(principal, case_id)
-    if organisation_id not in case.party_org_ids:
-        raise NotFound()
-    guard_via(principal, "manage_access", case, organisation_id)
+    guard_via(principal, "manage_access", case, organisation_id)  # a side that is not ours answers 404
+    lock_organisation(organisation_id)
+    guard_via(reloaded(principal), "manage_access", case, organisation_id)
     member = db.session.scalar(sa.select(Membership).where(
         Membership.person_id == person_id, Membership.organisation_id == organisation_id,
         Membership.status == MembershipStatus.ACTIVE))
@@ -409,8 +413,35 @@ def candidates_for_access(case: Case, organisation_id: int) -> list[Person]:
 
 
 def status_news_for_parties(case: Case) -> None:
-    for organisation_id in case.party_org_ids:
+    """Each party's organisation is told (its administrators read that), and so is each user who
+    represents a party in the case: they see the case but not the organisation's inbox. A person
+    who administers a party already has that message and is not told twice."""
+    parties = case.party_org_ids
+    for organisation_id in parties:
         post_to_organisation(organisation_id, "case_status_changed", link=case_link(case), number=case.number,
                              title=case.title, status=str(case.status))
+    for person_id, organisation_id in _representing_users(case, parties):
+        post_to_person(person_id, "case_status_changed", organisation_id=organisation_id, link=case_link(case),
+                       number=case.number, title=case.title, status=str(case.status))
+
+
+def _representing_users(case: Case, parties: tuple[int, ...]) -> list[tuple[int, int]]:
+    """The active users representing a party in ``case`` who administer none of the parties, each
+    with (one of) the organisation(s) they represent."""
+    administrators = sa.select(Membership.person_id).where(
+        Membership.organisation_id.in_(parties), Membership.role == MemberRole.ADMINISTRATOR,
+        Membership.status == MembershipStatus.ACTIVE)
+    rows = db.session.execute(
+        sa.select(CaseRepresentative.person_id, CaseRepresentative.organisation_id)
+        .join(Membership, sa.and_(Membership.person_id == CaseRepresentative.person_id,
+                                  Membership.organisation_id == CaseRepresentative.organisation_id))
+        .where(CaseRepresentative.case_id == case.id, CaseRepresentative.organisation_id.in_(parties),
+               Membership.role == MemberRole.USER, Membership.status == MembershipStatus.ACTIVE,
+               CaseRepresentative.person_id.not_in(administrators))
+        .order_by(CaseRepresentative.person_id, CaseRepresentative.organisation_id))
+    users: dict[int, int] = {}
+    for person_id, organisation_id in rows:
+        users.setdefault(person_id, organisation_id)
+    return list(users.items())
 
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from orgsvc.access import current_principal, guard, may, may_via
+from orgsvc.access import current_principal, guard, may, may_via, missing_for
 from orgsvc.access.conditions import REGULATOR_CASES
 from orgsvc.cases import follow as following
 from orgsvc.cases import regulator, services
@@ -113,11 +113,13 @@ def _show_page(principal, case, follow_form=None, status=200):
     if context["manages_access"]:
         access_form = AccessForm(formdata=None)
         access_form.person.choices = [(p.id, p.full_name) for p in services.candidates_for_access(case, side)]
-    follow = following.following(principal, case.id) if not principal.is_staff else None
+    follow = following.following(principal, case.id) if context["can"]("follow") else None
+    # «Hvem har tilgang»: an administrator sees their own side's (whom they give access), the
+    # regulator every side's.
     return render_template(
         "cases/show.html", **context, history=services.history(principal, case),
         representatives=[r for r in services.representatives(case) if side is None or r.organisation_id == side]
-        if context["manages_access"] or principal.is_staff else [],
+        if context["manages_access"] or context["can"]("view_access") else [],
         access_form=access_form, follow=follow, follow_form=follow_form or FollowForm(formdata=None),
         status_form=StatusForm(formdata=None, status=case.status.value),
         assign_form=_assign_form(case) if context["is_regulator"] else None,
@@ -196,8 +198,8 @@ def send_message(case_id):
     case = services.load_case(principal, case_id)
     form = _message_form(case, request.form)
     side = _side(principal, case)
-    if side is None:
-        raise NotFound()
+    if side is None:  # no side to write for (the regulator's staff): answered as a missing case is
+        raise missing_for(principal, "message", case)
     if form.validate_on_submit():
         try:
             services.send_message(principal, case.id, side, form.body.data,
@@ -230,8 +232,8 @@ def add_access(case_id):
     principal = current_principal(case_id=case_id)
     case = services.load_case(principal, case_id)
     side = _side(principal, case)
-    if side is None:
-        raise NotFound()
+    if side is None:  # no side to give access on (the regulator's staff): answered as a missing case is
+        raise missing_for(principal, "manage_access", case)
     person_id = id_from(request.form.get("person"))
     if person_id is None:
         raise InvalidInput(field="person")

@@ -118,6 +118,7 @@ AUDIT_ATTEMPT_LABELS = {
     "message": _l("contact the caseworker"),
     "follow": _l("follow the case"),
     "manage_access": _l("give or take access"),
+    "view_access": _l("see who has access"),
     "change_status": _l("change the status"),
     "assign": _l("assign a caseworker"),
     "reply": _l("reply"),

@@ -6,10 +6,12 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from orgsvc.access import current_principal
+from orgsvc.access import current_principal, missing_for
 from orgsvc.approvals.services import waiting_count
+from orgsvc.errors import NotFound
 from orgsvc.extensions import db
 from orgsvc.organisations.context import current_grant, current_organisation, switch_to
+from orgsvc.organisations.models import Organisation
 from orgsvc.security import safe_next
 from orgsvc.web import id_from
 
@@ -35,7 +37,9 @@ def switch_organisation():
     if organisation_id is None:
         abort(400)
     if not switch_to(organisation_id):
-        abort(404)
+        # Not one of the person's organisations: refused (and logged), answered as a missing one is.
+        organisation = db.session.get(Organisation, organisation_id)
+        raise NotFound() if organisation is None else missing_for(current_principal(), "view", organisation)
     return redirect(safe_next(request.form.get("next"), url_for(".home")))
 
 

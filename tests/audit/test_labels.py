@@ -14,7 +14,8 @@ from orgsvc.portal.frame import AUDIT_LABELS, audit_label
 from tests.support import login
 
 ROOT = Path(__file__).resolve().parents[2]
-CHECKS = ("guard", "guard_via", "may", "may_via", "load_guarded", "load_case", "locked_membership", "denial_for")
+CHECKS = ("guard", "guard_via", "may", "may_via", "load_guarded", "load_case", "locked_membership", "denial_for",
+          "missing_for")
 
 
 def recorded_actions() -> set[str]:

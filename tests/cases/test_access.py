@@ -163,3 +163,30 @@ def test_case_access_ends_with_the_membership_and_does_not_come_back_on_rejoinin
     assert admin.post(f"/organisation/members/{again.id}/approve").status_code == 302
     for case in (cases.a_tip, cases.a_against_b):
         assert user.get(f"/cases/{case}").status_code == 404
+
+
+def _who_has_access(client, case_id) -> str:
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    return page.split("Hvem har tilgang")[1].split("</section>")[0] if "Hvem har tilgang" in page else ""
+
+
+@pytest.mark.parametrize(("persona", "view_access", "sides"), [
+    ("caseworker", True, {"a", "b"}), ("regulator_admin", True, {"a", "b"}),  # the regulator: every side's
+    ("admin_a", False, {"a"}), ("admin_b", False, {"b"}),  # an administrator: their own side's (manage_access)
+    ("user_a", False, set()),
+])
+def test_who_sees_who_has_access_to_a_case(app, client, world, cases, persona, view_access, sides):
+    """«Hvem har tilgang» is an access decision (it names the people representing each side), taken
+    by the policy: ``view_access`` for the regulator, ``manage_access`` for a side's administrator."""
+    from orgsvc.cases.models import CaseRepresentative
+
+    with app.app_context():
+        db.session.add(CaseRepresentative(case_id=cases.a_against_b, person_id=world.user_b.id,
+                                          organisation_id=world.org_b.id))
+        db.session.commit()
+    with app.test_request_context():
+        principal = load_principal(db.session.get(Person, getattr(world, persona).id))
+        assert may(principal, "view_access", db.session.get(Case, cases.a_against_b)) is view_access
+    login(client, getattr(world, persona).email)
+    listed = _who_has_access(client, cases.a_against_b)
+    assert {side for side, person in (("a", world.user_a), ("b", world.user_b)) if person.name in listed} == sides

@@ -1,0 +1,120 @@
+"""Giving a member access to a case while another administrator removes the member: real threads,
+each with its own connection and transaction, committing for real, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from orgsvc.access import load_principal
+from orgsvc.accounts.models import Person
+from orgsvc.cases import services
+from orgsvc.cases.models import CaseKind, CaseRepresentative
+from orgsvc.errors import InvalidInput
+from orgsvc.extensions import db
+from orgsvc.roles import services as roles
+from orgsvc.roles.models import LIVE_STATUSES, MemberRole, Membership
+from tests.cases.fixtures import make_case
+from tests.factories import MembershipFactory, OrganisationFactory
+
+pytestmark = pytest.mark.committing
+
+
+def _as(person_id):
+    principal = load_principal(db.session.get(Person, person_id))
+    db.session.commit()  # hold no transaction (SQLite: no write lock) before the call under test
+    return principal
+
+
+def _until_done_or_waiting_for_a_lock(thread: threading.Thread, backend_pids: dict, seconds: float = 10.0) -> None:
+    """Until ``thread`` has finished or (PostgreSQL) its connection waits for a lock. SQLite has one
+    writer at a time (the other thread waits to begin), so there a moment's pause is all it takes."""
+    if db.engine.dialect.name != "postgresql":
+        thread.join(0.3)
+        return
+    deadline = time.monotonic() + seconds
+    while thread.is_alive() and time.monotonic() < deadline:
+        pid = backend_pids.get(thread.name)
+        waiting = pid is not None and db.session.scalar(sa.text(
+            "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid})
+        db.session.rollback()
+        if waiting:
+            return
+        time.sleep(0.02)
+
+
+def test_access_given_while_the_member_is_removed_does_not_outlive_the_membership(app):
+    """The giver has checked that the person is an active member and is about to write the access
+    when another administrator removes the person (which ends their access to every case). Whatever
+    the order the database lets them finish in, no access survives the membership."""
+    with app.app_context():
+        organisation = OrganisationFactory()
+        giver, remover = (MembershipFactory(organisation=organisation, role=MemberRole.ADMINISTRATOR)
+                          for _ in range(2))
+        member = MembershipFactory(organisation=organisation)
+        case_id = make_case("2026-000779", CaseKind.MEDIATION, organisation.id).id
+        db.session.commit()
+        ids = {"giver": giver.person_id, "remover": remover.person_id, "member": member.person_id,
+               "membership": member.id, "organisation": organisation.id}
+
+    at_insert, go_on = threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+
+    backend_pids: dict[str, int] = {}
+
+    def hold_the_giver_before_it_writes(_conn, cursor, statement, *_args):
+        name = threading.current_thread().name
+        if hasattr(cursor.connection, "info"):  # psycopg: which server process runs the thread's statements
+            backend_pids[name] = cursor.connection.info.backend_pid
+        if name == "giver" and statement.lstrip().startswith(
+                "INSERT INTO case_representative"):
+            at_insert.set()
+            go_on.wait(30)
+
+    def run(name, call):
+        with app.app_context():
+            try:
+                results[name] = call()
+            except Exception as error:  # the outcome under test, success or refusal
+                results[name] = error
+            finally:
+                db.session.remove()
+
+    def give():
+        return services.add_representative(_as(ids["giver"]), case_id, ids["organisation"], ids["member"]).id
+
+    def remove():
+        return roles.remove_member(_as(ids["remover"]), ids["membership"], None).status
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", hold_the_giver_before_it_writes)
+    try:
+        giving = threading.Thread(target=run, args=("giver", give), name="giver")
+        giving.start()
+        removing = threading.Thread(target=run, args=("remover", remove), name="remover")
+        if at_insert.wait(30):  # the giver has read the membership as active; now the removal runs
+            removing.start()
+            with app.app_context():
+                _until_done_or_waiting_for_a_lock(removing, backend_pids)
+        else:  # refused before writing (the removal was first): let it run all the same
+            removing.start()
+        go_on.set()
+        giving.join(60)
+        removing.join(60)
+    finally:
+        go_on.set()
+        sa.event.remove(engine, "before_cursor_execute", hold_the_giver_before_it_writes)
+
+    assert set(results) == {"giver", "remover"}, results
+    assert not isinstance(results["remover"], Exception), results
+    assert isinstance(results["giver"], int | InvalidInput), results
+    with app.app_context():
+        status = db.session.get(Membership, ids["membership"]).status
+        left = db.session.scalars(sa.select(CaseRepresentative.id).where(
+            CaseRepresentative.person_id == ids["member"])).all()
+    assert status not in LIVE_STATUSES
+    assert left == [], "a representation survives for a member whose membership ended"
