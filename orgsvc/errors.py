@@ -82,7 +82,7 @@ HTTP_TITLES = {
     403: _l("No access"),
     404: _l("Page not found"),
     405: _l("Method not allowed"),
-    409: _l("Already changed"),
+    409: _l("Not possible"),
     413: _l("Too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong"),

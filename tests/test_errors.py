@@ -26,3 +26,21 @@ def test_a_failed_statement_still_gets_the_error_page_with_its_frame(app, client
     assert "Noe gikk galt" in page
     assert world.admin_a.name in page  # the frame was drawn for the signed-in person
     assert "IntegrityError" not in page and "Traceback" not in page
+
+
+def test_a_conflict_is_titled_neutrally_not_already_changed(app, client, world):
+    """409 answers refusals like "you are connected already" or "the last administrator", not only
+    changes made by someone else: its page title must not claim that something was changed."""
+    from orgsvc.errors import Conflict
+
+    @app.get("/conflict-for-test")
+    def conflict():
+        raise Conflict("You are already connected.")
+
+    login(client, world.outsider.email)
+    response = client.get("/conflict-for-test")
+    assert response.status_code == 409
+    assert "Allerede endret" not in response.get_data(as_text=True)
+    client.post("/language", data={"lang": "en"})
+    page = client.get("/conflict-for-test").get_data(as_text=True)
+    assert "<h1>Not possible</h1>" in page and "Already changed" not in page

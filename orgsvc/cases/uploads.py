@@ -165,13 +165,19 @@ def content_matches(path: Path, extension: str, head: bytes) -> bool:
     return checks[extension]()
 
 
+# How the guide says videos reach the authority instead (the sister portal's rule: by e-mail or on
+# a USB stick by post, quoting the case number), since the portal takes none.
+VIDEO_REFUSED = _l("Videos cannot be added. Send video files to the Consumer Authority by e-mail, or by post "
+                   "on a USB stick, and give the case number.")
+
+
 def receive(stream, filename: str | None) -> StoredFile:
     """Check and store an uploaded file; raise UploadRefused (leaving nothing) if it is not accepted."""
     name = clean_name(filename)
     extension = extension_of(name)
     allowed = ", ".join(ALLOWED_EXTENSIONS)
     if extension in VIDEO_EXTENSIONS:
-        raise UploadRefused(_l("Videos cannot be added. Send video files to the Consumer Authority by other means."))
+        raise UploadRefused(VIDEO_REFUSED)
     if extension not in ALLOWED_EXTENSIONS:
         raise UploadRefused(_l("Files of type %(type)s cannot be added. Allowed types: %(allowed)s.",
                                type=extension or _l("(none)"), allowed=allowed))
@@ -208,7 +214,7 @@ def _check(path: Path, extension: str, size: int, head: bytes) -> None:
     if size == 0:
         raise UploadRefused(_l("The file is empty."))
     if _is_video(head) and not (extension in {".mpeg", ".mp3"} and _is_mpeg_audio(head)):
-        raise UploadRefused(_l("Videos cannot be added. Send video files to the Consumer Authority by other means."))
+        raise UploadRefused(VIDEO_REFUSED)
     if not content_matches(path, extension, head):
         raise UploadRefused(_l("The content of the file does not match its type %(type)s. Check that it is the "
                                "right file, or save it again in that format.", type=extension))

@@ -75,6 +75,20 @@ def mark_read(principal: Principal, message: InboxMessage) -> None:
                      message_id=message.id, person_id=principal.person_id)
 
 
+def is_read(principal: Principal, message: InboxMessage) -> bool:
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        InboxReadState.message_id == message.id, InboxReadState.person_id == principal.person_id))))
+
+
+def open_message(principal: Principal, message: InboxMessage, *, marks_read: bool) -> bool:
+    """Open ``message`` for reading; whether it is read afterwards. Only an opening the reader began
+    themselves marks it read (the view decides which: a GET must not change state for another site)."""
+    if marks_read:
+        mark_read(principal, message)
+        return True
+    return is_read(principal, message)
+
+
 @transactional
 def mark_unread(principal: Principal, message: InboxMessage) -> None:
     db.session.execute(

@@ -47,9 +47,9 @@ TEXTS: dict[str, MessageText] = {
     "organisation_open_again": MessageText(
         _l("%(organisation)s has no approved administrator"),
         _l("The request to become administrator of %(organisation)s was rejected. Your request to "
-           "become a user waits until the organisation has an administrator. A person registered in "
+           "become a user waits until the organisation has an administrator. If you are registered in "
            "the Central Coordinating Register for Legal Entities as general manager, chair of the "
-           "board, deputy chair or with power of procuration can register as administrator."),
+           "board, deputy chair or with power of procuration, you can choose «%(action)s» under Users."),
     ),
     "role_changed": MessageText(
         _l("Your role in %(organisation)s has changed"),
@@ -77,7 +77,7 @@ TEXTS: dict[str, MessageText] = {
     ),
     "case_status_changed": MessageText(
         _l("New status in case %(number)s"),
-        _l("The status of case %(number)s («%(title)s») has changed."),
+        _l("The status of case %(number)s («%(title)s») has changed to %(status)s."),
     ),
     "case_assigned": MessageText(
         _l("Case %(number)s is assigned to you"),
@@ -86,12 +86,49 @@ TEXTS: dict[str, MessageText] = {
 }
 
 
+# Messages stored before a detail was kept with them: without it, they keep their old words.
+WITHOUT_PARAM: dict[str, tuple[str, MessageText]] = {
+    "case_status_changed": ("status", MessageText(
+        _l("New status in case %(number)s"),
+        _l("The status of case %(number)s («%(title)s») has changed."),
+    )),
+}
+
+# Words the text names that are not stored with the message: the action the reader is pointed to.
+ADDED_PARAMS: dict[str, dict[str, object]] = {
+    "organisation_open_again": {"action": _l("Apply to become administrator")},
+}
+
+
+def _labels() -> dict[tuple[str, str], dict]:
+    """Stored values that are our own codes (a role, a case status), by kind and parameter, with their
+    words. Imported here: the roles and cases packages post to the inbox, so they import it first."""
+    from orgsvc.cases.forms import STATUS_LABELS
+    from orgsvc.portal.frame import ROLE_LABELS
+
+    return {("role_changed", "role"): ROLE_LABELS, ("case_status_changed", "status"): STATUS_LABELS}
+
+
+def _reader_params(kind: str, params: dict | None) -> dict:
+    """The stored parameters as the reader should see them: codes translated when the message is read,
+    not when it was stored, so older messages read right in every language too."""
+    params = {key: value for key, value in (params or {}).items() if isinstance(value, str | int)}
+    for (labelled_kind, key), labels in _labels().items():
+        if labelled_kind == kind and key in params:
+            params[key] = str(labels.get(str(params[key]), params[key]))
+    params.update({key: str(word) for key, word in ADDED_PARAMS.get(kind, {}).items()})
+    return params
+
+
 def render_kind(kind: str, params: dict | None) -> MessageText:
     """Subject and body of a message of ``kind`` in the current language."""
     text = TEXTS.get(kind)
-    params = {key: value for key, value in (params or {}).items() if isinstance(value, str | int)}
+    params = _reader_params(kind, params)
     if text is None:
         return MessageText(kind, "")
+    required, older_text = WITHOUT_PARAM.get(kind, (None, None))
+    if required is not None and required not in params:
+        text = older_text
     return MessageText(_format(text.subject, params), _format(text.body, params))
 
 

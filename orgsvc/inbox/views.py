@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from orgsvc.access import current_principal, load_guarded, may
@@ -14,6 +14,16 @@ from orgsvc.security import safe_next
 from orgsvc.web import page_number
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+
+# Fetch Metadata (R2, no state change on GET): opening a message marks it read only when the reader
+# began the navigation themselves - a click in our own pages ("same-origin") or a typed or bookmarked
+# address ("none"). A link on another site could otherwise mark an administrator's join request as
+# read unseen; so for "cross-site", "same-site" or no header at all the message is only shown.
+READER_INITIATED = frozenset({"same-origin", "none"})
+
+
+def _opened_by_reader() -> bool:
+    return request.headers.get("Sec-Fetch-Site", "").strip().lower() in READER_INITIATED
 
 
 @bp.get("/")
@@ -29,8 +39,8 @@ def index():
 def show(message_id):
     principal = current_principal()
     message = load_guarded(principal, InboxMessage, message_id)
-    services.mark_read(principal, message)
-    return render_template("inbox/show.html", message=message, text=render(message),
+    is_read = services.open_message(principal, message, marks_read=_opened_by_reader())
+    return render_template("inbox/show.html", message=message, text=render(message), is_read=is_read,
                            link_label=link_label(message.link) if message.link else None)
 
 

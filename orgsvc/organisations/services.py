@@ -20,7 +20,7 @@ from orgsvc.registry.check import Outcome
 from orgsvc.registry.service import register
 from orgsvc.registry.types import Entity, LookupStatus, RegisterUnavailable
 from orgsvc.roles.models import LIVE_STATUSES, MemberRole, Membership
-from orgsvc.roles.services import request_membership, would_be_first
+from orgsvc.roles.services import active_administrators, request_membership, would_be_first
 from orgsvc.transactions import transactional
 
 
@@ -95,6 +95,9 @@ class JoinTarget:
     name: str
     first: bool  # the person would be the first registrant, and so the «ubekreftet administrator»
     confirmed: bool
+    # Not first, yet no administrator approved: the one registered awaits the regulator, and only
+    # once approved can decide on the newcomer's request.
+    administrator_awaiting_approval: bool = False
 
 
 def join_target(orgnr: str) -> JoinTarget:
@@ -106,7 +109,9 @@ def join_target(orgnr: str) -> JoinTarget:
         raise NotFound() from error
     known = by_orgnr(number)
     if known is not None:
-        return JoinTarget(number, known.name, would_be_first(known.id), known.register_checked_at is not None)
+        first = would_be_first(known.id)
+        return JoinTarget(number, known.name, first, known.register_checked_at is not None,
+                          administrator_awaiting_approval=not first and active_administrators(known.id) == 0)
     try:
         lookup = register().lookup(number)
     except RegisterUnavailable:

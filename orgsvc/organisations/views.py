@@ -11,7 +11,7 @@ from orgsvc.access.conditions import ONBOARDING
 from orgsvc.access.principal import forget_current_principal
 from orgsvc.errors import InvalidInput
 from orgsvc.organisations import services
-from orgsvc.organisations.context import switch_to
+from orgsvc.organisations.context import PERSONA_LABELS, organisations_of_current_person, switch_to
 from orgsvc.organisations.forms import AddOrganisationForm, JoinForm, SearchForm
 from orgsvc.registry import orgnr as orgnumbers
 from orgsvc.registry.types import RegisterUnavailable
@@ -42,8 +42,10 @@ def choose():
             unavailable = True
         else:
             hint = None if results else services.why_no_match(form.q.data)
+    connections = {orgnr: str(grant.status) for orgnr, (_org, grant) in _connections().items()}
     return render_template("organisations/choose.html", form=form, results=results, unavailable=unavailable,
-                           searched=bool(form.q.data), hint=hint, main_url=_main_entity_url(hint))
+                           searched=bool(form.q.data), hint=hint, main_url=_main_entity_url(hint),
+                           connections=connections)
 
 
 @bp.get("/search")
@@ -59,9 +61,18 @@ def search():
     except RegisterUnavailable:
         return jsonify(results=[], unavailable=True, message=str(services.REGISTER_DOWN)), 503
     hint = None if results else services.why_no_match(form.q.data or "")
+    connections = _connections()
     return jsonify(unavailable=False, hint=str(hint) if hint else None, main_url=_main_entity_url(hint), results=[
         {"orgnr": c.orgnr, "orgnr_formatted": orgnumbers.format_orgnr(c.orgnr), "name": c.name, "place": c.place,
-         "known": c.known, "url": url_for(".join", orgnr=c.orgnr)} for c in results])
+         "known": c.known, "url": url_for(".join", orgnr=c.orgnr),
+         "connection": str(connections[c.orgnr][1].status) if c.orgnr in connections else None} for c in results])
+
+
+def _connections() -> dict:
+    """The person's own live memberships by organisation number, as (organisation, grant): such an
+    organisation is marked in the results, and its «Registrer meg» says they are connected (or
+    waiting) instead of offering a registration that could only be refused."""
+    return {organisation.orgnr: (organisation, grant) for organisation, grant in organisations_of_current_person()}
 
 
 def _main_entity_url(hint) -> str | None:
@@ -102,7 +113,10 @@ def join(orgnr):
         switch_to(registration.organisation.id)
         _tell_registered(registration)
         return redirect(url_for("portal.home"))
-    return render_form("organisations/join.html", form, target=target)
+    # Already connected, or waiting: said instead of the form (a POST anyway is refused with 409).
+    organisation, grant = _connections().get(target.orgnr, (None, None))
+    return render_form("organisations/join.html", form, target=target, organisation=organisation, grant=grant,
+                       status_label=PERSONA_LABELS[grant.persona] if grant else None)
 
 
 def _tell_registered(registration: services.Registration) -> None:

@@ -140,13 +140,15 @@ def message_names(membership: Membership, actor_id: int | None = None) -> dict:
 
 
 def notify_open_again(organisation: Organisation) -> None:
-    """The would-be first administrator is gone: tell those waiting to become users."""
+    """The would-be first administrator is gone: tell those waiting to become users, with a link to
+    «Brukere», where they may apply to become administrator themselves (registering again would
+    refuse them: they are connected already)."""
     waiting = db.session.scalars(
         sa.select(Membership).where(Membership.organisation_id == organisation.id, Membership.role == MemberRole.USER,
                                     Membership.status == MembershipStatus.PENDING))
     for membership in waiting:
         post_to_person(membership.person_id, "organisation_open_again", organisation_id=organisation.id,
-                       membership_id=membership.id, organisation=organisation.name)
+                       membership_id=membership.id, link=MEMBERS_LINK, organisation=organisation.name)
 
 
 # --- asking to join ---------------------------------------------------------------------------

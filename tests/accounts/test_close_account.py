@@ -85,7 +85,7 @@ def test_a_pending_administrator_closing_opens_the_organisation_again(app, clien
     assert _account(app, world.pending_admin.id)["memberships"] == ["removed"]
     newcomer = app.test_client()
     login(newcomer, world.outsider.email)
-    assert "Du blir organisasjonens første bruker" in newcomer.get(
+    assert "Den første som registrerer seg for en organisasjon, får rollen administrator" in newcomer.get(
         f"/organisation/join/{orgnr}").get_data(as_text=True)
 
 

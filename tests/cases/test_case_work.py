@@ -583,6 +583,35 @@ def test_caseworkers_change_status_and_assign(app, client, world, cases):
     assert _inbox(app, person_id=world.regulator_admin.id, kind="case_assigned")
 
 
+def _status_news(app, ref) -> tuple[int, list[InboxMessage]]:
+    """The person's unread count and the status notices they see in their inbox."""
+    from orgsvc.inbox.services import messages, unread_count
+
+    with app.app_context():
+        principal = load_principal(db.session.get(Person, ref.id))
+        rows, _ = messages(principal)
+        return unread_count(principal), [m for m, _ in rows if m.kind == "case_status_changed"]
+
+
+def test_a_user_representing_the_organisation_is_told_of_a_new_status(app, client, world, cases):
+    """user_a represents A in the case but cannot read A's inbox; admin_a, who represents it too,
+    reads A's inbox and is told once."""
+    user_unread, _ = _status_news(app, world.user_a)
+    other_unread, _ = _status_news(app, world.user_b)
+    login(client, world.caseworker.email)
+    assert client.post(f"/cases/{cases.a_against_b}/status", data={"status": "in_progress"}).status_code == 302
+
+    unread, [notice] = _status_news(app, world.user_a)
+    assert unread == user_unread + 1
+    assert (notice.recipient_person_id, notice.organisation_id) == (world.user_a.id, world.org_a.id)
+    assert notice.link == f"/cases/{cases.a_against_b}" and notice.params["status"] == "in_progress"
+    assert len(_status_news(app, world.admin_a)[1]) == 1
+    assert _status_news(app, world.user_b) == (other_unread, []), "user_b does not represent B in this case"
+    user = app.test_client()
+    login(user, world.user_a.email)
+    assert "Ny status i sak 2026-900001" in user.get("/inbox/").get_data(as_text=True)
+
+
 def test_a_withdrawn_case_stays_withdrawn(app, client, world, cases):
     with app.app_context():
         db.session.get(Case, cases.a_tip).status = CaseStatus.WITHDRAWN

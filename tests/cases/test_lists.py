@@ -233,3 +233,21 @@ def test_the_regulators_list_pages_through_the_filtered_cases_keeping_the_filter
         assert pages <= 4, "the pager never ends"
     assert pages == 3
     assert len(seen) == len(set(seen)) and set(seen) == expected
+
+
+@pytest.mark.parametrize(("persona", "explanation"), [
+    ("pending_admin", "Du ser organisasjonens saker når Forbrukertilsynet har godkjent deg som administrator."),
+    ("pending_user_a", "Du ser sakene du får tilgang til når en administrator i organisasjonen har godkjent deg."),
+    ("user_a", "Du ser sakene der du representerer organisasjonen. En administrator i organisasjonen kan gi deg "
+               "tilgang til en sak."),
+    ("admin_a", None),
+])
+def test_an_empty_list_says_why_to_those_who_see_only_some_cases_or_none_yet(client, world, persona, explanation):
+    """«Ingen saker her.» alone leaves an unconfirmed person or a user wondering where the cases are."""
+    login(client, getattr(world, persona).email)
+    page = html.unescape(client.get("/cases/?tab=tip").get_data(as_text=True))
+    assert "Ingen saker her." in page
+    if explanation is None:
+        assert 'id="cases-why-empty"' not in page
+    else:
+        assert explanation in page

@@ -131,10 +131,10 @@ def test_accepted_files_are_stored_and_downloadable(app, client, world, cases, n
 REFUSALS = [
     ("program.exe", b"MZ\x90\x00", "Filer av typen .exe kan ikke legges til"),
     ("ingen-endelse", PDF, "Filer av typen (ingen) kan ikke legges til"),
-    ("film.mp4", MP4, "Du kan ikke legge til videoer"),
-    ("film.mov", MP4, "Du kan ikke legge til videoer"),
-    ("film.mpeg", MPEG_VIDEO, "Du kan ikke legge til videoer"),
-    ("skjult-video.pdf", MP4, "Du kan ikke legge til videoer"),
+    ("film.mp4", MP4, "Du kan ikke legge til videoer. Send videofiler til Forbrukertilsynet på e-post"),
+    ("film.mov", MP4, "Du kan ikke legge til videoer. Send videofiler til Forbrukertilsynet på e-post"),
+    ("film.mpeg", MPEG_VIDEO, "Du kan ikke legge til videoer. Send videofiler til Forbrukertilsynet på e-post"),
+    ("skjult-video.pdf", MP4, "Du kan ikke legge til videoer. Send videofiler til Forbrukertilsynet på e-post"),
     ("bilde.png", HTML, "Innholdet i filen stemmer ikke med filtypen .png"),
     ("kvittering.pdf", PNG, "Innholdet i filen stemmer ikke med filtypen .pdf"),
     ("avtale.docx", PLAIN_ZIP, "Innholdet i filen stemmer ikke med filtypen .docx"),
@@ -193,6 +193,15 @@ def test_uploads_only_in_ongoing_mediation_cases_by_those_who_see_them(app, clie
     if status != 302:
         assert _stored_files(app) == [] and _documents(app) == 0
 
+
+def test_a_closed_mediation_says_which_statuses_take_documentation(client, world, cases):
+    """«pågående» names no status the list shows: the page says which ones it means."""
+    login(client, world.user_a.email)
+    closed = client.get(f"/cases/{cases.a_closed}/documents").get_data(as_text=True)
+    assert "Du kan kun ettersende dokumentasjon i pågående meklingssaker, det vil si mens statusen er " \
+           "«innsendt» eller «under behandling»." in closed
+    ongoing = client.get(f"/cases/{cases.a_against_b}/documents").get_data(as_text=True)
+    assert "pågående meklingssaker" not in ongoing
 
 def test_downloads_of_another_organisations_case_are_404(app, client, world, cases):
     document_id = upload_pdf(app, world.admin_a, cases.a_tip, kind_ok=False)

@@ -61,7 +61,7 @@ def test_from_registration_to_administrator_and_a_second_person_to_user(app, peo
     choose = ola.get("/organisation/choose?q=nordlys+elek").get_data(as_text=True)
     assert "NORDLYS ELEKTRONIKK AS" in choose and "/organisation/join/310000019" in choose
     join_page = ola.get(f"/organisation/join/{NORDLYS}").get_data(as_text=True)
-    assert "Du blir organisasjonens første bruker" in join_page
+    assert "Den første som registrerer seg for en organisasjon, får rollen administrator" in join_page
 
     response = _join(ola, note="Jeg er daglig leder.")
     assert response.status_code == 302
@@ -121,7 +121,8 @@ def test_a_rejection_reaches_the_inbox_with_its_reason_and_the_unread_count(app,
     assert "ubekreftet administrator" not in header
     inbox = ola.get("/inbox/").get_data(as_text=True)
     message_link = re.search(r'href="(/inbox/\d+)"', inbox).group(1)
-    message = ola.get(message_link).get_data(as_text=True)
+    # A click in our inbox: the browser says Sec-Fetch-Site: same-origin, and only that marks it read.
+    message = ola.get(message_link, headers={"Sec-Fetch-Site": "same-origin"}).get_data(as_text=True)
     assert "Registreringen av NORDLYS ELEKTRONIKK AS er ikke godkjent" in message
     assert "Du står ikke som daglig leder i Enhetsregisteret." in message
     assert 'class="badge"' not in _header(ola), "opening it marks it read"
@@ -172,3 +173,10 @@ def test_business_people_do_not_see_the_regulator_pages(app, people):
     login(client, people["ola"])
     assert client.get("/approvals/").status_code == 404
     assert client.get("/regulator/audit").status_code == 404
+
+
+def test_a_visitor_starts_with_i_represent_a_business(client):
+    """The guide: a person who acts for a business makes a user «ved å klikke på «Jeg representerer
+    en virksomhet»» - the front page's way in says so, and leads to the registration."""
+    main = client.get("/").get_data(as_text=True).split("<main", 1)[1]
+    assert re.search(r'<a class="button[^"]*" href="/register">Jeg representerer en virksomhet</a>', main)

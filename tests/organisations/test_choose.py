@@ -67,7 +67,8 @@ def test_looking_a_number_up_adds_nothing_until_the_person_registers(app, search
     looked_up = searcher.post("/organisation/add", data={"orgnr": "310 000 027"})
     assert looked_up.status_code == 302 and looked_up.headers["Location"] == f"/organisation/join/{BAKERY}"
     join_page = searcher.get(looked_up.headers["Location"]).get_data(as_text=True)
-    assert BAKERY_NAME in join_page and "Du blir organisasjonens første bruker" in join_page
+    assert BAKERY_NAME in join_page and "«ubekreftet administrator»" in join_page
+    assert f'<form method="post" action="/organisation/join/{BAKERY}"' in join_page
     assert _organisations(app) == {}
     page = searcher.get("/organisation/choose", query_string={"q": "hjornet"}).get_data(as_text=True)
     assert _tagged(page) == set(), "a number only looked up is not «registered with us»"
@@ -85,6 +86,14 @@ def test_a_number_already_on_file_is_looked_up_as_well(app, searcher):
     looked_up = searcher.post("/organisation/add", data={"orgnr": BAKERY})
     assert looked_up.headers["Location"] == f"/organisation/join/{BAKERY}"
     assert _organisations(app) == {BAKERY: "PÅ FIL AS"}
+
+
+def no_match_shown(page: str) -> bool:
+    """Whether the visible «Ingen organisasjoner passet med søket.» is shown (it is always in the
+    page, hidden or not, for the search-as-you-type to show)."""
+    attributes = re.search(r'<p id="org-results-none"([^>]*)>', page)
+    assert attributes, "the place of «none found» is always in the page"
+    return "hidden" not in attributes.group(1)
 
 
 def _hint(page: str) -> tuple[str | None, str | None]:
@@ -110,7 +119,7 @@ def test_a_whole_number_the_search_cannot_find_says_why(app, searcher, query, sa
     body = page.get_data(as_text=True)
     text, link = _hint(body)
     assert says in text and link == main_url
-    assert "Ingen organisasjoner passet med søket" not in body, "the hint replaces the bare «none found»"
+    assert not no_match_shown(body), "the hint replaces the bare «none found»"
 
     answer = searcher.get("/organisation/search", query_string={"q": query}).get_json()
     assert answer["results"] == [] and says in answer["hint"] and answer["main_url"] == main_url
@@ -121,4 +130,5 @@ def test_a_whole_number_the_search_cannot_find_says_why(app, searcher, query, sa
 def test_no_hint_for_names_partial_numbers_or_what_was_found(searcher, query):
     page = searcher.get("/organisation/choose", query_string={"q": query}).get_data(as_text=True)
     assert _hint(page) == (None, None)
+    assert no_match_shown(page) == (query == "ingen slik bedrift")
     assert searcher.get("/organisation/search", query_string={"q": query}).get_json()["hint"] is None

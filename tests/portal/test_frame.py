@@ -61,7 +61,7 @@ def test_the_inbox_shows_the_unread_count_in_red(app, client, world):
     assert re.search(r'<span class="badge">2<span class="visually-hidden"> uleste meldinger</span>', header)
     inbox = client.get("/inbox/").get_data(as_text=True)
     first_link = re.search(r'href="(/inbox/\d+)"', inbox).group(1)
-    client.get(first_link)
+    client.get(first_link, headers={"Sec-Fetch-Site": "same-origin"})  # a click in our inbox marks it read
     assert '<span class="badge">1<' in _header(client.get("/").get_data(as_text=True))
     client.post(first_link + "/unread")
     assert '<span class="badge">2<' in _header(client.get("/").get_data(as_text=True))
@@ -98,3 +98,15 @@ def test_a_page_reads_the_header_in_one_query_with_the_memberships(app, client, 
     assert organisation_reads == [], organisation_reads
     # The login session, the memberships with their organisations, the cases, the unread count.
     assert len(statements) == 4, statements
+
+
+def test_the_staff_home_page_leads_to_every_part_of_the_staff_menu(client, world):
+    """The tiles of a caseworker's «Min side» are the staff menu's own pages: cases, approvals, log."""
+    login(client, world.caseworker.email)
+    page = client.get("/").get_data(as_text=True)
+    main = page.split("<main", 1)[1]
+    menu = re.search(r'<nav class="main-nav".*?</nav>', page, re.S).group(0)
+    staff_pages = [href for href in re.findall(r'href="([^"]+)"', menu) if href != "/"]
+    assert staff_pages
+    for href in staff_pages:
+        assert f'href="{href}"' in main, href

@@ -25,7 +25,7 @@ def test_staff_add_creates_a_caseworker_who_can_log_in(app, runner):
         assert person.staff_role.role == "caseworker"
     client = app.test_client()
     assert login(client, "siri@tilsynet.example.com", PASSWORD).status_code == 302
-    assert "ansatt i Forbrukertilsynet" in client.get("/").get_data(as_text=True)
+    assert "for ansatte i Forbrukertilsynet" in client.get("/").get_data(as_text=True)
 
 
 def test_staff_add_can_mail_a_link_instead_of_prompting(app, runner):

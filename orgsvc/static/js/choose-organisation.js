@@ -10,6 +10,7 @@
   var hint = document.getElementById("org-results-hint");
   var hintText = document.getElementById("org-results-hint-text");
   var hintLink = document.getElementById("org-results-hint-link");
+  var none = document.getElementById("org-results-none");
   var timer = null;
   var latest = 0;
 
@@ -31,6 +32,14 @@
         tag.className = "tag";
         tag.textContent = list.dataset.knownLabel;
         item.appendChild(tag);
+      }
+      // The person's own tie to it: connected, or their request is waiting.
+      if (choice.connection) {
+        var mine = document.createElement("span");
+        mine.className = "tag";
+        mine.dataset.connection = choice.connection;
+        mine.textContent = choice.connection === "active" ? list.dataset.activeLabel : list.dataset.pendingLabel;
+        item.appendChild(mine);
       }
       var link = document.createElement("a");
       link.className = "button button--small";
@@ -69,9 +78,12 @@
         list.textContent = "";
         status.textContent = data.message;
         showHint(null, null);
+        none.hidden = true;
       } else if (data.results) {
         render(data.results);
         showHint(data.hint, data.main_url);
+        // Nothing found, and no word from the register on why: say so visibly, as the reloaded page does.
+        none.hidden = data.results.length > 0 || Boolean(data.hint);
       }
     }).catch(function () { /* the search button still works */ });
   }
