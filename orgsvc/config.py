@@ -111,6 +111,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "ORGSVC_SMTP_TIMEOUT": 20.0,
         # None: deliver inline (right after the request) except in production, which must not.
         "ORGSVC_MAIL_DELIVER_INLINE": None,
+        # None: a sent e-mail's body (with its one-time links) is removed from the outbox, except
+        # under test, where the suite reads the links from the outbox. Not read from the environment.
+        "ORGSVC_MAIL_KEEP_SENT_BODIES": None,
         "ORGSVC_REGISTRY": "local",
         "ORGSVC_BRREG_URL": "https://data.brreg.no/enhetsregisteret/api",
         "ORGSVC_FULLMAKT_URL": "https://data.brreg.no/fullmakt",
@@ -125,8 +128,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "ORGSVC_REAUTH_MINUTES": 15,
         # Log-in attempts (counted before the password is checked; a success clears the account's
         # counts): per account from one client address (the strict one, so a stranger cannot lock
-        # the owner out), per account from anywhere (the brake on guessing from many addresses),
-        # and per client address over all accounts.
+        # the owner out) and per account from anywhere (the brake on guessing from many addresses).
+        # Per client address over all accounts only failures count (an office behind one NAT
+        # address must not be locked out by its own log-ins).
         "ORGSVC_LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS": "5 per 15 minutes",
         "ORGSVC_LOGIN_LIMIT_PER_ACCOUNT": "50 per 15 minutes",
         "ORGSVC_LOGIN_LIMIT_PER_ADDRESS": "50 per 15 minutes",
@@ -206,6 +210,8 @@ def build(instance_path: Path, overrides: Mapping[str, Any] | None, environ: Map
     config["TESTING"] = config.get("TESTING", env == "test")
     if config["ORGSVC_MAIL_DELIVER_INLINE"] is None:
         config["ORGSVC_MAIL_DELIVER_INLINE"] = env != "production"
+    if config["ORGSVC_MAIL_KEEP_SENT_BODIES"] is None:
+        config["ORGSVC_MAIL_KEEP_SENT_BODIES"] = env == "test"
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     if not config.get("SECRET_KEY") and env == "development":
         config["SECRET_KEY"] = development_secret(instance_path)
@@ -249,6 +255,12 @@ def _check_production(config: Mapping[str, Any]) -> None:
     if not config.get("ORGSVC_REDIS_URL"):
         raise ConfigError("ORGSVC_REDIS_URL is required in production: log-in and e-mail throttling must count "
                           "across every process, not per process")
+    if config.get("ORGSVC_MAIL_BACKEND") == "log":
+        raise ConfigError("ORGSVC_MAIL_BACKEND=log is refused in production: it writes whole e-mails, with their "
+                          "one-time reset and registration links, to the log; set ORGSVC_SMTP_URL instead")
+    if not config.get("ORGSVC_SMTP_URL"):
+        raise ConfigError("ORGSVC_SMTP_URL is required in production: without it e-mails are only written to "
+                          "files in the instance folder, one-time links included, and reach nobody")
     if config.get("ORGSVC_MAIL_DELIVER_INLINE"):
         raise ConfigError("ORGSVC_MAIL_DELIVER_INLINE must be false in production: a slow mail server would hold "
                           "up the request that sent the message; run `orgsvc mail deliver --loop` instead")

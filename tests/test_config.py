@@ -21,6 +21,7 @@ def _production(tmp_path, **overrides):
         "SECRET_KEY": STRONG,
         "ORGSVC_BASE_URL": "https://minside.example",
         "ORGSVC_REDIS_URL": "redis://127.0.0.1:6379/15",
+        "ORGSVC_SMTP_URL": "smtp://smtp.example:587?starttls=true",
     }
     config.update(overrides)
     return config
@@ -71,10 +72,33 @@ def test_production_refuses_delivering_mail_inside_requests(tmp_path, monkeypatc
         create_app(_production(tmp_path))
 
 
+def test_production_refuses_writing_mail_to_the_log(tmp_path, monkeypatch):
+    with pytest.raises(ConfigError, match="ORGSVC_MAIL_BACKEND=log is refused in production"):
+        create_app(_production(tmp_path, ORGSVC_MAIL_BACKEND="log", ORGSVC_SMTP_URL=None))
+    monkeypatch.setenv("ORGSVC_MAIL_BACKEND", "log")
+    with pytest.raises(ConfigError, match="ORGSVC_MAIL_BACKEND=log"):
+        create_app(_production(tmp_path, ORGSVC_SMTP_URL="smtp://smtp.example:587?starttls=true"))
+    assert create_app(_production(tmp_path, ORGSVC_ENV="development")).config["ORGSVC_MAIL_BACKEND"] == "log"
+
+
+def test_production_needs_an_smtp_server(tmp_path):
+    """Without one, mail would only become files in the instance folder: reaching nobody, and keeping
+    live one-time links on disk."""
+    with pytest.raises(ConfigError, match="ORGSVC_SMTP_URL is required in production"):
+        create_app(_production(tmp_path, ORGSVC_SMTP_URL=None))
+    assert create_app(_production(tmp_path, ORGSVC_SMTP_URL=None, ORGSVC_ENV="development"))
+
+
 @pytest.mark.parametrize(("env", "inline"), [("production", False), ("development", True), ("test", True)])
 def test_mail_is_delivered_inline_by_default_except_in_production(tmp_path, env, inline):
     app = create_app(_production(tmp_path, ORGSVC_ENV=env))
     assert app.config["ORGSVC_MAIL_DELIVER_INLINE"] is inline
+
+
+@pytest.mark.parametrize(("env", "keep"), [("production", False), ("development", False), ("test", True)])
+def test_sent_mail_bodies_are_removed_from_the_outbox_except_under_test(tmp_path, env, keep):
+    app = create_app(_production(tmp_path, ORGSVC_ENV=env))
+    assert app.config["ORGSVC_MAIL_KEEP_SENT_BODIES"] is keep
 
 
 def test_production_cookies_are_secure_host_only(tmp_path):

@@ -46,7 +46,8 @@ def test_running_demo_again_changes_the_passwords_and_duplicates_nothing(app, ru
 def test_demo_is_refused_in_production(tmp_path):
     config = app_config(f"sqlite:///{tmp_path / 'p.sqlite3'}", tmp_path / "instance",
                         ORGSVC_ENV="production", ORGSVC_BASE_URL="https://minside.example",
-                        ORGSVC_REDIS_URL="redis://127.0.0.1:6379/15", ORGSVC_MAIL_DELIVER_INLINE=False)
+                        ORGSVC_REDIS_URL="redis://127.0.0.1:6379/15", ORGSVC_MAIL_DELIVER_INLINE=False,
+                        ORGSVC_MAIL_BACKEND="file", ORGSVC_SMTP_URL="smtp://smtp.example:587?starttls=true")
     result = create_app(config).test_cli_runner().invoke(args=["demo"])
     assert result.exit_code != 0
     assert "never loaded in production" in result.output

@@ -17,15 +17,16 @@ from orgsvc.access.conditions import OWN_ACCOUNT
 from orgsvc.accounts import sessions
 from orgsvc.accounts.models import PasswordResetToken, Person, Registration, email_key
 from orgsvc.accounts.passwords import password_problem, passwords
-from orgsvc.accounts.throttle import throttle
+from orgsvc.accounts.throttle import mail_allowed, throttle
 from orgsvc.audit.services import record
 from orgsvc.cases.models import CaseFollow
 from orgsvc.db import utcnow
 from orgsvc.errors import Conflict, DomainError, InvalidInput, NotFound, TooManyRequests
 from orgsvc.extensions import db
-from orgsvc.mail.services import enqueue
+from orgsvc.mail.models import OutboundEmail
+from orgsvc.mail.services import enqueue, enqueue_unprepared, fill, preparer
 from orgsvc.roles.services import leave_everywhere
-from orgsvc.transactions import transactional
+from orgsvc.transactions import in_transaction, transactional
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +58,6 @@ def find_person(email: str) -> Person | None:
     return db.session.scalar(sa.select(Person).where(Person.email_key == email_key(email)))
 
 
-def _mail_allowed(address_key: str) -> bool:
-    """Limit e-mails to one address, so the forms cannot be used to flood someone's inbox."""
-    rule = current_app.config["ORGSVC_MAIL_LIMIT_PER_ACCOUNT"]
-    return throttle().acquire(rule, "mail", address_key) is None
-
-
 def _count_registration(client_address: str) -> None:
     """One client may start only so many registrations (each writes a row and sends an e-mail)."""
     wait = throttle().acquire(current_app.config["ORGSVC_REGISTER_LIMIT_PER_ADDRESS"], "register", client_address)
@@ -78,7 +73,7 @@ def request_registration(account: NewAccount, *, client_address: str) -> None:
     mailbox), so neither path does expensive work and the time taken tells nothing either."""
     _count_registration(client_address)
     key = email_key(account.email)
-    if not _mail_allowed(key):
+    if not mail_allowed("mail", key):
         return
     existing = find_person(account.email)
     if existing is not None:
@@ -144,37 +139,66 @@ def confirm_registration(token: str, password: str, user_agent: str | None) -> P
 
 
 def _login_budgets(key: str, client_address: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """The budgets a log-in attempt counts against, strictest first (rule, throttle keys).
+    """The per-account budgets a log-in attempt counts against, strictest first (rule, throttle keys).
 
     The strict one is per account *and* client address, so a stranger guessing at someone's
     account spends only his own budget and the owner, from elsewhere, still gets in. A looser
-    per-account budget brakes guessing spread over many addresses; the per-address budget
-    brakes one address trying many accounts.
+    per-account budget brakes guessing spread over many addresses.
     """
     config = current_app.config
     return (
         (config["ORGSVC_LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"], ("login-account-address", key, client_address)),
-        (config["ORGSVC_LOGIN_LIMIT_PER_ADDRESS"], ("login-address", client_address)),
         (config["ORGSVC_LOGIN_LIMIT_PER_ACCOUNT"], ("login-account", key)),
     )
 
 
+def _address_budget(client_address: str) -> tuple[str, tuple[str, ...]]:
+    """The budget of failed attempts from one client address over all accounts (rule, throttle keys).
+
+    It brakes one address trying many accounts, and counts failures only: an office behind one
+    NAT address logs in many times a day, and its good log-ins must not lock it out.
+    """
+    return current_app.config["ORGSVC_LOGIN_LIMIT_PER_ADDRESS"], ("login-address", client_address)
+
+
+def _too_many_attempts(wait: int) -> TooManyRequests:
+    minutes = max(1, (wait + 59) // 60)
+    return TooManyRequests(
+        _l("Too many failed log-in attempts. Try again in %(minutes)d minutes.", minutes=minutes),
+        retry_after=wait,
+    )
+
+
 def _count_login_attempt(key: str, client_address: str) -> None:
-    """Count this attempt against each budget before the password is checked, or refuse it.
+    """Count this attempt against the account's budgets before the password is checked, or refuse it.
 
     Counting happens first and atomically (``Throttle.acquire``): were it done after the slow
     password check, simultaneous guesses would all pass the budget before any was counted.
     The budgets are tried strictest first and the first one spent stops the count, so attempts
-    refused for one address do not use up the account's budget for everyone else.
+    refused for one address do not use up the account's budget for everyone else. The client
+    address's budget is only checked here; a failure counts against it (``_count_login_failure``).
     """
-    for rule, keys in _login_budgets(key, client_address):
-        wait = throttle().acquire(rule, *keys)
-        if wait is not None:
-            minutes = max(1, (wait + 59) // 60)
-            raise TooManyRequests(
-                _l("Too many failed log-in attempts. Try again in %(minutes)d minutes.", minutes=minutes),
-                retry_after=wait,
-            )
+    (strict_rule, strict_keys), (account_rule, account_keys) = _login_budgets(key, client_address)
+    address_rule, address_keys = _address_budget(client_address)
+    wait = throttle().acquire(strict_rule, *strict_keys)
+    if wait is None:
+        wait = throttle().spent(address_rule, *address_keys)
+    if wait is None:
+        wait = throttle().acquire(account_rule, *account_keys)
+    if wait is not None:
+        raise _too_many_attempts(wait)
+
+
+def _count_login_failure(client_address: str) -> None:
+    """Count a wrong password against the client address's budget.
+
+    Counted after the password check, not before it, so that successes cost nothing; the price is
+    that simultaneous failures from one address all pass the check before any is counted, so the
+    budget may be overshot by as many attempts as are in flight at once (bounded by the workers
+    serving requests). The per-account budgets, counted before the check, do not overshoot.
+    """
+    rule, keys = _address_budget(client_address)
+    throttle().acquire(rule, *keys)
 
 
 def log_in(email: str, password: str, *, client_address: str, user_agent: str | None) -> Person:
@@ -183,8 +207,12 @@ def log_in(email: str, password: str, *, client_address: str, user_agent: str | 
     audit log (in a transaction of its own: the attempt's own is rolled back)."""
     try:
         return _log_in(email, password, client_address=client_address, user_agent=user_agent)
-    except (InvalidCredentials, TooManyRequests) as error:
-        _record_login_failure(email, client_address, throttled=isinstance(error, TooManyRequests))
+    except InvalidCredentials:
+        _count_login_failure(client_address)
+        _record_login_failure(email, client_address, throttled=False)
+        raise
+    except TooManyRequests:
+        _record_login_failure(email, client_address, throttled=True)
         raise
 
 
@@ -218,14 +246,20 @@ def _log_in(email: str, password: str, *, client_address: str, user_agent: str |
 
 def _forget_login_attempts(key: str, client_address: str) -> None:
     """After the right password: the account's counts go; the address's stays (it may hold others')."""
-    strict, _per_address, per_account = _login_budgets(key, client_address)
-    for rule, keys in (strict, per_account):
+    for rule, keys in _login_budgets(key, client_address):
         throttle().clear(rule, *keys)
 
 
-def confirm_password(person: Person, password: str, *, client_address: str) -> None:
-    """«Bekreft passordet ditt» before a sensitive operation: counted, throttled and audited as a
-    log-in attempt is, since it is one more way to try passwords."""
+def _password_is_right(person: Person, password: str, *, client_address: str) -> bool:
+    """Check a signed-in person's password (re-authentication, «Endre passord»): counted, throttled
+    and audited as a log-in attempt is, since each is one more way to try passwords.
+
+    Raises TooManyRequests while the budget is spent, even for the right password. Must run outside
+    any unit of work: the failure's audit row commits on its own, and an enclosing transaction,
+    rolled back by the refusal, would take it along.
+    """
+    if in_transaction():
+        raise RuntimeError("a password check's audit must not join a transaction that its refusal rolls back")
     key = email_key(person.email)
     try:
         _count_login_attempt(key, client_address)
@@ -233,9 +267,17 @@ def confirm_password(person: Person, password: str, *, client_address: str) -> N
         _record_login_failure(person.email, client_address, throttled=True)
         raise
     if not passwords().verify(person.password_hash, password):
+        _count_login_failure(client_address)
         _record_login_failure(person.email, client_address, throttled=False)
-        raise InvalidInput(_l("The password is wrong."), field="password")
+        return False
     _forget_login_attempts(key, client_address)
+    return True
+
+
+def confirm_password(person: Person, password: str, *, client_address: str) -> None:
+    """«Bekreft passordet ditt» before a sensitive operation."""
+    if not _password_is_right(person, password, client_address=client_address):
+        raise InvalidInput(_l("The password is wrong."), field="password")
 
 
 @transactional
@@ -255,11 +297,19 @@ def end_other_sessions(person: Person, session_token: str) -> int:
     return count
 
 
-@transactional
-def change_password(person: Person, session_token: str, current: str, new: str) -> None:
-    """Change the password after checking the current one; end every other session."""
-    if not passwords().verify(person.password_hash, current):
+def change_password(person: Person, session_token: str, current: str, new: str, *, client_address: str) -> None:
+    """«Endre passord»: change the password after checking the current one; end every other session.
+
+    The current password is checked as a log-in attempt is (counted, throttled, failures audited),
+    before and outside the change's own transaction, so a refusal's audit row is kept.
+    """
+    if not _password_is_right(person, current, client_address=client_address):
         raise InvalidInput(_l("The current password is wrong."), field="current_password")
+    _set_new_password(person, session_token, new)
+
+
+@transactional
+def _set_new_password(person: Person, session_token: str, new: str) -> None:
     problem = password_problem(new, email=person.email, full_name=person.full_name)
     if problem:
         raise InvalidInput(problem, field="new_password")
@@ -291,13 +341,27 @@ def issue_reset_token(person: Person, lifetime: timedelta = RESET_LIFETIME) -> s
 
 @transactional
 def request_password_reset(email: str) -> None:
-    """E-mail a reset link if the account exists. The caller answers the same either way."""
-    person = find_person(email)
-    if person is None or not person.is_active or not _mail_allowed(email_key(email)):
-        return
-    token = issue_reset_token(person)
-    enqueue(to=person.email, kind="password_reset", template="password_reset",
-            locale=person.locale, person=person, token=token)
+    """«Glemt passord»: queue a reset e-mail to the typed address, within its mail budget.
+
+    The caller answers the same either way, and this takes the same time either way: it never
+    looks the person up, so every address costs one budget count and one outbox row (ASVS 6.3.8).
+    Whether a link goes out is decided by the mail sender (``_prepare_password_reset``).
+    """
+    if mail_allowed("mail", email_key(email)):
+        enqueue_unprepared(to=email.strip(), kind="password_reset")
+
+
+@preparer("password_reset")
+def _prepare_password_reset(email: OutboundEmail) -> bool:
+    """Write a queued reset e-mail, in the mail sender's transaction: a new link for the active
+    account the address names, in the person's language, to their stored address. An unknown or
+    inactive address gets nothing (False: the e-mail is dropped)."""
+    person = find_person(email.to_address)
+    if person is None or not person.is_active:
+        return False
+    fill(email, to=person.email, template="password_reset", locale=person.locale,
+         person=person, token=issue_reset_token(person))
+    return True
 
 
 def valid_reset_token(token: str) -> PasswordResetToken:

@@ -40,6 +40,22 @@ class Throttle:
             return None
         return max(1, int(reset_at - time.time()))
 
+    def spent(self, rule: str, *keys: str) -> int | None:
+        """The seconds to wait if the budget of ``rule`` for ``keys`` is spent, else None; counts nothing.
+
+        For budgets counted only after the fact (``acquire`` once the outcome is known): the check
+        and the later count are two steps, so simultaneous requests may overshoot the budget.
+        """
+        item = parse(rule)
+        try:
+            if self.limiter.test(item, *keys):
+                return None
+            reset_at = self.limiter.get_window_stats(item, *keys).reset_time
+        except Exception:
+            log.exception("throttle store unavailable; not throttling")
+            return None
+        return max(1, int(reset_at - time.time()))
+
     def clear(self, rule: str, *keys: str) -> None:
         try:
             self.limiter.clear(parse(rule), *keys)
@@ -49,3 +65,10 @@ class Throttle:
 
 def throttle() -> Throttle:
     return current_app.extensions["orgsvc.throttle"]
+
+
+def mail_allowed(*keys: str) -> bool:
+    """Count one e-mail against ``ORGSVC_MAIL_LIMIT_PER_ACCOUNT`` for ``keys``, or refuse it, so
+    our forms cannot be used to flood someone's inbox. Keyed ("mail", address key) per recipient,
+    whichever form sends it."""
+    return throttle().acquire(current_app.config["ORGSVC_MAIL_LIMIT_PER_ACCOUNT"], *keys) is None

@@ -161,7 +161,12 @@ def change_password():
     if form.validate_on_submit():
         try:
             services.change_password(current_user, current_user.current_session_token,
-                                     form.current_password.data, form.new_password.data)
+                                     form.current_password.data, form.new_password.data,
+                                     client_address=client_address())
+        except TooManyRequests as error:
+            add_error(form, error)
+            page, _status = _account_page(form)
+            return page, 429, {"Retry-After": str(error.retry_after)}
         except InvalidInput as error:
             add_error(form, error)
             return _account_page(form, 400)

@@ -15,10 +15,11 @@ from flask_babel import lazy_gettext as _l
 from orgsvc.access import Principal
 from orgsvc.accounts.models import Person, email_key
 from orgsvc.accounts.sessions import token_hash
+from orgsvc.accounts.throttle import mail_allowed
 from orgsvc.cases.models import CaseFollow
 from orgsvc.cases.services import load_case
 from orgsvc.db import insert_if_absent, utcnow
-from orgsvc.errors import InvalidInput, NotFound
+from orgsvc.errors import InvalidInput, NotFound, TooManyRequests
 from orgsvc.extensions import db
 from orgsvc.mail.services import enqueue
 from orgsvc.transactions import transactional
@@ -38,6 +39,9 @@ def follow(principal: Principal, case_id: int, address: str | None) -> CaseFollo
         address = validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError as error:
         raise InvalidInput(_l("Enter a valid e-mail address."), field="email") from error
+    own_address = email_key(address) == person.email_key
+    if not own_address:
+        _count_confirmation_mail(person, address)
     row = following(principal, case.id)
     if row is None:
         # Two «Følg» at once both find no row: the second insert does nothing, and both go on with the row.
@@ -45,7 +49,7 @@ def follow(principal: Principal, case_id: int, address: str | None) -> CaseFollo
                          email=address)
         row = following(principal, case.id)
     row.email = address
-    if email_key(address) == person.email_key:
+    if own_address:
         row.confirmed_at, row.token_hash = utcnow(), None
     else:
         token = secrets.token_urlsafe(32)
@@ -54,6 +58,16 @@ def follow(principal: Principal, case_id: int, address: str | None) -> CaseFollo
                 person=person, case=case, token=token)
     db.session.add(row)
     return row
+
+
+def _count_confirmation_mail(person: Person, address: str) -> None:
+    """Each «Følg» to another address mails it a link: limit them per person and per address, so the
+    form cannot flood a mailbox (the address's budget is the one every form that mails it shares).
+    The person's is counted first: once spent, it stops them spending the address's too."""
+    if not mail_allowed("follow-mail", str(person.id)):
+        raise TooManyRequests(_l("You have asked for too many confirmation e-mails. Try again later."))
+    if not mail_allowed("mail", email_key(address)):
+        raise TooManyRequests(_l("Too many e-mails have been sent to this address. Try again later."))
 
 
 @transactional

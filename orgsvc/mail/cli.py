@@ -26,7 +26,7 @@ def deliver(loop: bool, interval: float):
     """Send every e-mail that is due."""
     while True:
         report = deliver_due()
-        click.echo(f"sent {report.sent}, will retry {report.failed}, dead {report.dead}")
+        click.echo(f"sent {report.sent}, will retry {report.failed}, dead {report.dead}, dropped {report.dropped}")
         if not loop:
             return
         time.sleep(interval)

@@ -18,6 +18,7 @@ from flask import current_app
 from orgsvc.db import utcnow
 from orgsvc.extensions import db
 from orgsvc.mail.models import EmailStatus, OutboundEmail
+from orgsvc.mail.services import needs_preparing, preparer_for
 from orgsvc.transactions import transactional
 
 log = logging.getLogger("orgsvc.mail")
@@ -27,10 +28,14 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), ti
            timedelta(hours=6), timedelta(hours=12))
 # A claim older than this belongs to a sender that died; the row may be tried again.
 CLAIM_LEASE = timedelta(minutes=10)
+# What a sent e-mail's body becomes in the outbox (the column may not be empty).
+SENT_BODY_REMOVED = "(delivered; body removed)"
 
 
 def build_message(row: OutboundEmail, sender: str) -> EmailMessage:
     """The RFC 5322 message for an outbox row."""
+    if needs_preparing(row):
+        raise RuntimeError(f"e-mail {row.id} has not been prepared")
     message = EmailMessage()
     message["From"] = sender
     message["To"] = row.to_address
@@ -111,6 +116,7 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     dead: int = 0
+    dropped: int = 0  # unprepared e-mails their preparer decided not to send
 
 
 @transactional
@@ -136,6 +142,8 @@ def record_outcome(email_id: int, error: str | None) -> EmailStatus:
     row = db.session.get(OutboundEmail, email_id)
     if error is None:
         row.status, row.sent_at, row.last_error = EmailStatus.SENT, utcnow(), None
+        if not current_app.config["ORGSVC_MAIL_KEEP_SENT_BODIES"]:
+            _remove_body(row)
     elif row.attempts > len(BACKOFF):
         row.status, row.last_error = EmailStatus.DEAD, error
     else:
@@ -145,17 +153,47 @@ def record_outcome(email_id: int, error: str | None) -> EmailStatus:
     return row.status
 
 
+@transactional
+def prepare(email_id: int) -> bool:
+    """Have a claimed, unprepared e-mail written by its kind's preparer, in a transaction of its own:
+    what the preparer stores with it (a reset token, say) commits with the text, or neither does.
+    False when the preparer drops it (the row goes; nothing is sent).
+
+    The row is locked and checked again: one prepared already (by an attempt that then failed to send,
+    or a sender that died after preparing) is sent as it is, never prepared twice.
+    """
+    row = db.session.get(OutboundEmail, email_id, with_for_update=True, populate_existing=True)
+    if row is None:
+        return False
+    if not needs_preparing(row):
+        return True
+    if preparer_for(row.kind)(row):
+        return True
+    db.session.delete(row)
+    return False
+
+
+def _remove_body(row: OutboundEmail) -> None:
+    """Once sent, a body's links (reset, registration, confirmation, unsubscribe) are no longer ours to
+    keep: a backup or a support query of the outbox must not yield usable tokens. Address, subject,
+    kind and dates stay for support; a row that is not sent keeps its body for the next attempt."""
+    row.body_text, row.body_html, row.extra_headers = SENT_BODY_REMOVED, None, None
+
+
 def deliver_due(limit: int = 100, backend=None) -> DeliveryReport:
     """Send what is due now. Safe to run in several processes at once (rows are claimed)."""
     backend = backend or backend_for(current_app)
     sender = current_app.config["ORGSVC_MAIL_FROM"]
     report = DeliveryReport()
     for email_id in claim_due(limit):
-        row = db.session.get(OutboundEmail, email_id)
         try:
+            row = db.session.get(OutboundEmail, email_id)
+            if row is None or (needs_preparing(row) and not prepare(email_id)):
+                report.dropped += 1
+                continue
             backend.send(build_message(row, sender))
             error = None
-        except Exception as exc:  # any transport failure is retried, never lost
+        except Exception as exc:  # any transport (or preparing) failure is retried, never lost
             log.warning("delivery of e-mail %s failed: %s", email_id, exc)
             error = f"{type(exc).__name__}: {exc}"[:2000]
         status = record_outcome(email_id, error)

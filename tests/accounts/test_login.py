@@ -70,6 +70,23 @@ def test_one_client_address_is_throttled_across_accounts(app, client, world):
     assert login(client, world.user_a.email).status_code == 429
 
 
+def test_successful_logins_from_one_address_do_not_spend_its_budget(app, world):
+    app.config["ORGSVC_LOGIN_LIMIT_PER_ADDRESS"] = "3 per 15 minutes"
+    people = [world.user_a, world.admin_a, world.admin_b, world.user_a, world.admin_a, world.admin_b]
+    assert [login(app.test_client(), person.email).status_code for person in people] == [302] * 6, \
+        "an office behind one address is not locked out by its own log-ins"
+
+
+def test_failures_from_one_address_over_many_accounts_are_still_throttled(app, client, world):
+    app.config["ORGSVC_LOGIN_LIMIT_PER_ADDRESS"] = "3 per 15 minutes"
+    for person in (world.user_a, world.admin_a, world.admin_b, world.user_a):
+        assert login(app.test_client(), person.email).status_code == 302
+    statuses = [login(client, email, "wrong password!").status_code
+                for email in (world.user_a.email, "guess1@example.com", world.admin_b.email, "guess2@example.com")]
+    assert statuses == [401, 401, 401, 429]
+    assert login(client, world.admin_a.email).status_code == 429, "a right password does not pass either"
+
+
 def test_a_success_resets_the_account_counter(client, world):
     for _ in range(4):
         login(client, world.user_a.email, "wrong password!")

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
 
 from orgsvc.accounts.models import PasswordResetToken
+from orgsvc.accounts.services import request_password_reset
 from orgsvc.db import utcnow
 from orgsvc.extensions import db
+from orgsvc.mail.delivery import CLAIM_LEASE, claim_due, deliver_due, prepare
+from orgsvc.mail.models import OutboundEmail
+from orgsvc.mail.services import BODY_TO_BE_PREPARED
 from tests.accounts.helpers import link_in, outbox
-from tests.support import DEFAULT_PASSWORD, login, without_csrf_tokens
+from tests.factories import PersonFactory
+from tests.mail.helpers import Recorder
+from tests.support import DEFAULT_PASSWORD, login, statements_run, without_csrf_tokens
 
 NEW = "mitt nye lange passord"
 
@@ -85,3 +92,66 @@ def test_the_email_goes_out_through_the_outbox(app, client, world):
     [email] = outbox(app, "password_reset")
     assert email.status == "sent", "the development default delivers right after the request (to the log)"
     assert email.message_id.startswith("<") and email.message_id.endswith(">")
+
+
+def _tokens() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(PasswordResetToken))
+
+
+def test_the_request_does_the_same_work_for_known_unknown_and_inactive_addresses(app, world, database):
+    """Neither the answer nor the time may tell whether an address has an account (ASVS 6.3.8): the
+    request never looks the person up and writes the same one row; the mail sender does the rest.
+    (Called as the view calls it; outside a request nothing is delivered inline.)"""
+    with app.app_context():
+        inactive = PersonFactory(is_active_account=False).email
+        addresses = [world.user_a.email, "nobody@example.com", inactive]
+        runs = []
+        for address in addresses:
+            with statements_run(database.engine) as statements:
+                request_password_reset(address)
+            runs.append(statements)
+        assert runs[0] == runs[1] == runs[2], runs
+        assert not [s for s in runs[0] if re.search(r"\bperson\b", s)], runs[0]
+        rows = db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.id)).all()
+        assert [(row.kind, row.to_address, row.body_text) for row in rows] == [
+            ("password_reset", address, BODY_TO_BE_PREPARED) for address in addresses]
+        assert _tokens() == 0, "the token is the sender's to issue"
+
+
+def test_the_sender_mails_a_working_link_to_a_known_address_only(app, client, world):
+    with app.app_context():
+        inactive = PersonFactory(is_active_account=False).email
+        for address in (world.user_a.email.upper(), "nobody@example.com", inactive):
+            request_password_reset(address)
+        backend = Recorder()
+        report = deliver_due(backend=backend)
+        assert (report.sent, report.failed, report.dropped) == (1, 0, 2)
+        assert [message["To"] for message in backend.sent] == [world.user_a.email], "the stored address"
+        assert _tokens() == 1
+    [email] = outbox(app)
+    assert email.to_address == world.user_a.email and email.status == "sent"
+    assert email.subject == "Sett nytt passord for Min side"
+    link = link_in(email)
+    assert link in backend.sent[0].get_body(("plain",)).get_content()
+    assert _reset(client, link).status_code == 302
+    assert login(app.test_client(), world.user_a.email, NEW).status_code == 302
+
+
+def test_a_sender_that_dies_after_preparing_sends_the_same_link_later(app, client, world):
+    with app.app_context():
+        request_password_reset(world.user_a.email)
+        [email_id] = claim_due(10)
+        assert _tokens() == 0
+        assert prepare(email_id) and _tokens() == 1  # the sender dies here, before sending
+        db.session.execute(sa.update(OutboundEmail).values(claimed_at=utcnow() - CLAIM_LEASE - timedelta(seconds=1)))
+        db.session.commit()
+        backend = Recorder(failures=1)
+        assert deliver_due(backend=backend).failed == 1
+        db.session.execute(sa.update(OutboundEmail).values(next_attempt_at=utcnow()))
+        db.session.commit()
+        assert deliver_due(backend=backend).sent == 1
+        assert _tokens() == 1, "one link, however many attempts"
+    link = link_in(outbox(app, "password_reset")[0])
+    assert link in backend.sent[0].get_body(("plain",)).get_content()
+    assert _reset(client, link).status_code == 302
+

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from orgsvc.accounts import services
 from orgsvc.accounts.models import LoginSession, Person
+from orgsvc.audit.models import AuditEvent
 from orgsvc.db import utcnow
 from orgsvc.extensions import db
 from tests.support import DEFAULT_PASSWORD, login
@@ -111,3 +112,35 @@ def test_only_a_hash_of_the_session_token_is_stored(app, client, world):
         stored = db.session.scalar(sa.select(LoginSession.token_hash))
     assert len(stored) == 64
     assert stored not in cookie
+
+
+def _password_audit(app, person_id) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(AuditEvent.action).where(
+            AuditEvent.action.like("account.login%"), AuditEvent.subject_person_id == person_id)
+            .order_by(AuditEvent.id)))
+
+
+def test_guessing_the_current_password_is_throttled_and_audited_as_logging_in_is(app, client, world):
+    login(client, world.user_a.email)
+    for number in range(5):
+        assert _change_password(client, current=f"wrong guess {number}").status_code == 400
+    throttled = _change_password(client)  # the right password, while the budget is spent
+    assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0
+    page = throttled.get_data(as_text=True)
+    assert "For mange mislykkede innlogginger" in page and 'name="current_password"' in page
+    assert _password_audit(app, world.user_a.id) == ["account.login_failed"] * 5 + ["account.login_throttled"]
+    elsewhere = app.test_client()
+    response = elsewhere.post("/login", data={"email": world.user_a.email, "password": NEW_PASSWORD},
+                              environ_base={"REMOTE_ADDR": "192.0.2.10"})
+    assert response.status_code == 401, "the password was not changed"
+
+
+def test_wrong_current_passwords_spend_the_log_in_budget(client, world):
+    for number in range(3):
+        assert login(client, world.user_a.email, f"wrong guess {number}").status_code == 401
+    assert login(client, world.user_a.email).status_code == 302  # clears the account's counts
+    for number in range(5):
+        _change_password(client, current=f"wrong guess {number}")
+    client.post("/logout")
+    assert login(client, world.user_a.email).status_code == 429

@@ -56,3 +56,13 @@ def test_an_unreachable_store_is_logged_and_does_not_lock_people_out(caplog):
         for _ in range(5):
             assert throttle.acquire(RULE, "login", "someone") is None
     assert "throttle store unavailable" in caplog.text
+
+
+def test_looking_at_a_budget_counts_nothing(prefix):
+    throttle = Throttle(REDIS_URL, prefix)
+    for _ in range(5):
+        assert throttle.spent(RULE, "login", "someone") is None
+    for _ in range(3):
+        assert throttle.acquire(RULE, "login", "someone") is None
+    assert 0 < throttle.spent(RULE, "login", "someone") <= 15 * 60
+    assert throttle.spent(RULE, "login", "somebody else") is None

@@ -13,17 +13,7 @@ from orgsvc.mail.delivery import BACKOFF, CLAIM_LEASE, build_message, claim_due,
 from orgsvc.mail.models import EmailStatus, OutboundEmail
 from orgsvc.mail.services import enqueue
 from orgsvc.transactions import transactional
-
-
-class Recorder:
-    def __init__(self, failures: int = 0):
-        self.sent, self.failures = [], failures
-
-    def send(self, message):
-        if self.failures:
-            self.failures -= 1
-            raise ConnectionRefusedError("smtp down")
-        self.sent.append(message)
+from tests.mail.helpers import Recorder
 
 
 def _enqueue(to="kari@example.com"):
@@ -100,3 +90,28 @@ def test_the_message_id_is_stable_across_attempts(app_ctx):
     first = build_message(email, "Min side <noreply@example.com>")["Message-ID"]
     second = build_message(email, "Min side <noreply@example.com>")["Message-ID"]
     assert first == second == email.message_id
+
+
+def _stored_text(row: OutboundEmail) -> str:
+    return f"{row.body_text} {row.body_html} {row.extra_headers}"
+
+
+def test_a_sent_email_no_longer_holds_its_one_time_link(app_ctx):
+    app_ctx.config["ORGSVC_MAIL_KEEP_SENT_BODIES"] = False  # as outside tests
+    token = "live-reset-token-0123456789"
+    enqueue(to="kari@example.com", kind="password_reset", template="password_reset", locale="nb",
+            person=type("P", (), {"full_name": "Kari"})(), token=token)
+    db.session.commit()
+    assert deliver_due(backend=Recorder(failures=1)).failed == 1
+    row = db.session.scalar(sa.select(OutboundEmail))
+    assert token in row.body_text, "an e-mail not yet sent keeps its body for the next attempt"
+
+    row.next_attempt_at = utcnow()
+    db.session.commit()
+    backend = Recorder()
+    assert deliver_due(backend=backend).sent == 1
+    assert token in backend.sent[0].get_body(("plain",)).get_content()
+    db.session.expire_all()
+    row = db.session.scalar(sa.select(OutboundEmail))
+    assert row.status == EmailStatus.SENT and row.subject == "Sett nytt passord for Min side"
+    assert token not in _stored_text(row)
