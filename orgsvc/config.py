@@ -93,7 +93,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
     return {
         "ORGSVC_ENV": "development",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'orgsvc.sqlite3'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a failed statement's error (logged by the 500 and 503 handlers) names its
+        # SQL but not its values, which may be token hashes, e-mail addresses or names.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "SECRET_KEY": None,
         "DEBUG": False,
         "ORGSVC_BASE_URL": "http://127.0.0.1:5000",

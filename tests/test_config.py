@@ -169,3 +169,10 @@ def test_a_crash_shows_a_generic_page_without_a_traceback(app):
 def test_test_config_keeps_csrf_on(app):
     assert app.config.get("WTF_CSRF_ENABLED", True) is True
     assert app_config("sqlite://", "instance").get("WTF_CSRF_ENABLED", True) is True
+
+
+def test_production_answers_with_hsts(tmp_path):
+    """Behind HTTPS only (the base URL must be https://): browsers are told to keep to it."""
+    for env, expected in (("production", "max-age=31536000; includeSubDomains"), ("development", None)):
+        app = create_app(_production(tmp_path, ORGSVC_ENV=env))
+        assert app.test_client().get("/healthz").headers.get("Strict-Transport-Security") == expected, env

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from orgsvc.extensions import db
@@ -44,3 +45,20 @@ def test_a_conflict_is_titled_neutrally_not_already_changed(app, client, world):
     client.post("/language", data={"lang": "en"})
     page = client.get("/conflict-for-test").get_data(as_text=True)
     assert "<h1>Not possible</h1>" in page and "Already changed" not in page
+
+
+@pytest.mark.committing  # the application's own engine, configured as in production
+def test_a_failed_statement_is_logged_without_its_values(app, client, world, caplog):
+    """The crash handler logs the error: the SQL may be there, the values (token hashes, addresses,
+    names) may not."""
+
+    @app.get("/fail-with-a-value-for-test")
+    def fail():
+        db.session.execute(sa.insert(InboxReadState).values(message_id=2**31 - 1, person_id=1_234_567_891))
+        return "not reached"
+
+    login(client, world.admin_a.email)
+    assert client.get("/fail-with-a-value-for-test").status_code == 500
+    logged = "\n".join(record.getMessage() + (record.exc_text or "") for record in caplog.records)
+    assert "inbox_read_state" in logged.lower()  # the failure itself is there
+    assert "1234567891" not in logged
