@@ -29,16 +29,7 @@ class Throttle:
         Returns None when the event was counted, else the seconds to wait (and nothing is counted).
         Checking and counting apart would let simultaneous requests all pass the check first.
         """
-        item = parse(rule)
-        try:
-            if self.limiter.hit(item, *keys):
-                return None
-            reset_at = self.limiter.get_window_stats(item, *keys).reset_time
-        except Exception:
-            # A broken shared store must not lock everybody out; it is logged loudly instead.
-            log.exception("throttle store unavailable; not throttling")
-            return None
-        return max(1, int(reset_at - time.time()))
+        return self._wait_unless(self.limiter.hit, rule, keys)
 
     def spent(self, rule: str, *keys: str) -> int | None:
         """The seconds to wait if the budget of ``rule`` for ``keys`` is spent, else None; counts nothing.
@@ -46,12 +37,17 @@ class Throttle:
         For budgets counted only after the fact (``acquire`` once the outcome is known): the check
         and the later count are two steps, so simultaneous requests may overshoot the budget.
         """
+        return self._wait_unless(self.limiter.test, rule, keys)
+
+    def _wait_unless(self, allows, rule: str, keys: tuple[str, ...]) -> int | None:
+        """None if ``allows`` (hit or test) lets the event through, else the seconds until it would."""
         item = parse(rule)
         try:
-            if self.limiter.test(item, *keys):
+            if allows(item, *keys):
                 return None
             reset_at = self.limiter.get_window_stats(item, *keys).reset_time
         except Exception:
+            # A broken shared store must not lock everybody out; it is logged loudly instead.
             log.exception("throttle store unavailable; not throttling")
             return None
         return max(1, int(reset_at - time.time()))
