@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from orgsvc.access import current_principal, guard, may, may_via, missing_for
 from orgsvc.access.conditions import REGULATOR_CASES
@@ -351,8 +351,14 @@ def reply(case_id, message_id):
 
 
 def allow_large_uploads() -> None:
-    """Upload routes take up to the configured file size; every other route keeps the small limit."""
-    if request.endpoint in {"cases.upload", "api.add_document"}:
+    """Upload routes take up to the configured file size; every other route keeps the small limit.
+
+    «Ettersend dokumentasjon» only for someone signed in: the CSRF check reads the form before any
+    view runs, so a visitor's large body would otherwise be parsed in full before being refused.
+    (The API reads its body only after the view has checked the bearer token.)
+    """
+    if request.endpoint == "api.add_document" or (
+            request.endpoint == "cases.upload" and current_user.is_authenticated):
         request.max_content_length = int(current_app.config["ORGSVC_UPLOAD_MAX_MB"] * 1024 * 1024) + 1024 * 1024
 
 

@@ -176,6 +176,16 @@ def test_a_request_far_over_the_limit_is_413(app, client, world, cases):
     assert _stored_files(app) == [] and _documents(app) == 0
 
 
+def test_a_visitor_gets_only_the_small_request_limit_on_the_upload_route(app, client, world, cases):
+    """Not signed in, a 3 MB upload is refused at the small limit (2 MB), before the CSRF check would
+    read the whole body; signed in, the same body is read and refused as a file too large (400)."""
+    app.config["ORGSVC_UPLOAD_MAX_MB"] = 4
+    body = PDF + b"0" * 3 * 1024 * 1024
+    assert post_file(client, cases.a_against_b, "stor.pdf", body).status_code == 413
+    login(client, world.user_a.email)
+    app.config["ORGSVC_UPLOAD_MAX_MB"] = 2.5  # the body fits the request limit; the file is too large
+    assert post_file(client, cases.a_against_b, "stor.pdf", body).status_code == 400
+
 def test_other_routes_keep_the_small_request_limit(app, client, world):
     login(client, world.user_a.email)
     response = client.post("/account/password", data={"current_password": "x" * (3 * 1024 * 1024)})
