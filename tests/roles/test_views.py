@@ -274,3 +274,14 @@ def test_the_last_administrator_is_told_on_the_leave_page_and_offered_nothing(ap
 def test_the_leave_page_without_an_organisation_goes_home(client, world):
     login(client, world.outsider.email)
     assert client.get("/organisation/leave").headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(("persona", "explained"), [("pending_user_a", True), ("pending_admin", True),
+                                                    ("user_a", False), ("admin_a", False)])
+def test_a_person_awaiting_approval_is_told_why_no_users_are_listed(client, world, persona, explained):
+    """They see only their own request; an empty «Brukere og roller» table would say nothing."""
+    login(client, getattr(world, persona).email)
+    page = client.get("/organisation/members").get_data(as_text=True)
+    said = "Du ser organisasjonens brukere når forespørselen din er godkjent." in page
+    assert said == explained
+    assert ('<caption class="visually-hidden">Brukere og roller</caption>' in page) != explained
