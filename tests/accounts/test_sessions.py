@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from orgsvc.accounts import services
@@ -144,3 +145,19 @@ def test_wrong_current_passwords_spend_the_log_in_budget(client, world):
         _change_password(client, current=f"wrong guess {number}")
     client.post("/logout")
     assert login(client, world.user_a.email).status_code == 429
+
+
+@pytest.mark.parametrize("passphrase", [
+    "blåbærsyltetøy på søndag, " * 2 + "og vafler" + "!" * 5,  # 64 characters, non-ASCII
+    ("æøå blåbær " * 24)[:256],  # the longest accepted, over 300 bytes in UTF-8: beyond bcrypt's 72
+    "a" * 100 + " mellomrom og\ttabulator " + "🙂" * 20,
+])
+def test_long_and_non_ascii_passphrases_are_kept_whole(app, world, passphrase):
+    """A passphrase is hashed as typed, every character of it: a login with it works, and one with
+    its last character changed does not (nothing is cut or normalised away)."""
+    client = app.test_client()
+    login(client, world.user_a.email)
+    assert _change_password(client, new=passphrase).status_code == 302
+    fresh = app.test_client()
+    assert login(fresh, world.user_a.email, passphrase[:-1] + "x").status_code == 401
+    assert login(fresh, world.user_a.email, passphrase).status_code == 302
