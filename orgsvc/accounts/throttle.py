@@ -63,8 +63,13 @@ def throttle() -> Throttle:
     return current_app.extensions["orgsvc.throttle"]
 
 
+def mail_wait(*keys: str) -> int | None:
+    """Count one e-mail against ``ORGSVC_MAIL_LIMIT_PER_ACCOUNT`` for ``keys``; None if it may go,
+    else the seconds until it could. Our forms must not be usable to flood someone's inbox. Keyed
+    ("mail", address key) per recipient, whichever form sends it."""
+    return throttle().acquire(current_app.config["ORGSVC_MAIL_LIMIT_PER_ACCOUNT"], *keys)
+
+
 def mail_allowed(*keys: str) -> bool:
-    """Count one e-mail against ``ORGSVC_MAIL_LIMIT_PER_ACCOUNT`` for ``keys``, or refuse it, so
-    our forms cannot be used to flood someone's inbox. Keyed ("mail", address key) per recipient,
-    whichever form sends it."""
-    return throttle().acquire(current_app.config["ORGSVC_MAIL_LIMIT_PER_ACCOUNT"], *keys) is None
+    """As ``mail_wait``, for forms that answer the same either way (they never say "wait")."""
+    return mail_wait(*keys) is None

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from orgsvc.access import Principal
 from orgsvc.accounts.models import Person, email_key
 from orgsvc.accounts.sessions import token_hash
-from orgsvc.accounts.throttle import mail_allowed
+from orgsvc.accounts.throttle import mail_wait
 from orgsvc.cases.models import CaseFollow
 from orgsvc.cases.services import load_case
 from orgsvc.db import insert_if_absent, utcnow
@@ -64,10 +64,12 @@ def _count_confirmation_mail(person: Person, address: str) -> None:
     """Each «Følg» to another address mails it a link: limit them per person and per address, so the
     form cannot flood a mailbox (the address's budget is the one every form that mails it shares).
     The person's is counted first: once spent, it stops them spending the address's too."""
-    if not mail_allowed("follow-mail", str(person.id)):
-        raise TooManyRequests(_l("You have asked for too many confirmation e-mails. Try again later."))
-    if not mail_allowed("mail", email_key(address)):
-        raise TooManyRequests(_l("Too many e-mails have been sent to this address. Try again later."))
+    if (wait := mail_wait("follow-mail", str(person.id))) is not None:
+        raise TooManyRequests(_l("You have asked for too many confirmation e-mails. Try again later."),
+                              retry_after=wait)
+    if (wait := mail_wait("mail", email_key(address))) is not None:
+        raise TooManyRequests(_l("Too many e-mails have been sent to this address. Try again later."),
+                              retry_after=wait)
 
 
 @transactional
