@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from orgsvc.accounts.cli import accounts_cli
     from orgsvc.api.cli import api_cli
     from orgsvc.approvals.cli import approvals_cli
     from orgsvc.demo import demo_command
@@ -118,5 +119,6 @@ def _register_cli(app: Flask) -> None:
     from orgsvc.registry.cli import registry_cli
     from orgsvc.staff.cli import staff_cli
 
-    for command in (staff_cli, demo_command, mail_cli, registry_cli, approvals_cli, api_cli, notify_cli):
+    for command in (staff_cli, demo_command, mail_cli, registry_cli, approvals_cli, api_cli, notify_cli,
+                    accounts_cli):
         app.cli.add_command(command)

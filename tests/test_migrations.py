@@ -6,11 +6,15 @@ import contextlib
 import sqlite3
 
 import flask_migrate
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from orgsvc import create_app
+from orgsvc.accounts.sessions import token_hash
+from orgsvc.cases.follow import pending_confirmation
+from orgsvc.errors import NotFound
 from orgsvc.extensions import db
 from tests.support import app_config
 
@@ -144,3 +148,25 @@ def test_representation_without_a_live_membership_is_removed(tmp_path):
         with db.engine.connect() as connection:
             kept = connection.exec_driver_sql("SELECT id FROM case_representative ORDER BY id").scalars().all()
         assert kept == [1, 3]
+
+
+def test_follow_links_from_before_0013_have_no_expiry_and_are_refused(tmp_path):
+    """0013: links sent before confirmation links expired keep no expiry and are refused (their age
+    is unknown); the follows themselves stay. Downgrading drops only the column."""
+    with _migrated_to(tmp_path, "0012_register_proceedings") as old_rows:
+        with old_rows() as connection, connection:
+            connection.execute(
+                "INSERT INTO case_follow (id, case_id, person_id, email, confirmed_at, token_hash, created_at) "
+                "VALUES (1, 1, 1, 'kundeservice@example.com', NULL, ?, '2026-11-20')", (token_hash("old-link"),))
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT id, token_expires_at FROM case_follow").all()
+        assert [tuple(row) for row in rows] == [(1, None)]
+        with pytest.raises(NotFound):
+            pending_confirmation("old-link")
+        db.session.remove()
+        flask_migrate.downgrade(revision="0012_register_proceedings")
+        columns = {column["name"] for column in sa.inspect(db.engine).get_columns("case_follow")}
+        assert "token_expires_at" not in columns and "token_hash" in columns
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM case_follow").scalar_one() == 1

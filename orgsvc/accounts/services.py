@@ -25,6 +25,7 @@ from orgsvc.errors import Conflict, DomainError, InvalidInput, NotFound, TooMany
 from orgsvc.extensions import db
 from orgsvc.mail.models import OutboundEmail
 from orgsvc.mail.services import enqueue, enqueue_unprepared, fill, preparer
+from orgsvc.notify.models import DigestState
 from orgsvc.roles.services import leave_everywhere
 from orgsvc.transactions import in_transaction, transactional
 
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 # (RFC 2606), so their own address is free to register again.
 CLOSED_DOMAIN = "closed.invalid"
 REGISTRATION_LIFETIME = timedelta(hours=24)
+# How long a registration is kept after its link expired (``purge_registrations``).
+REGISTRATION_PURGE_MARGIN = timedelta(days=7)
 RESET_LIFETIME = timedelta(hours=1)
 STAFF_INVITATION_LIFETIME = timedelta(days=3)
 
@@ -410,13 +413,18 @@ def close_account(principal: Principal, person: Person) -> int:
     """«Avslutt brukeren min»: the person leaves every organisation (refused, with nothing changed,
     while they are one's last administrator), and the account closes for good: every session ends,
     it can never log in again, and what only served the account goes - the e-mail address (freed
-    for a new registration), the date of birth, the password, case follows. The name stays with the
-    cases and the log, which the organisations and the regulator must keep. How many memberships ended.
+    for a new registration), the date of birth, the password, case follows, the registrations made
+    with the address (they hold the address and the date of birth too) and the digest's bookmark
+    for it. The name stays with the cases and the log, which the organisations and the regulator
+    must keep. How many memberships ended.
     """
     guard(principal, "close", OWN_ACCOUNT)
     ended = leave_everywhere(principal)
     db.session.execute(sa.delete(CaseFollow).where(CaseFollow.person_id == person.id))
     _invalidate_reset_tokens(person.id)
+    old_key = person.email_key
+    db.session.execute(sa.delete(Registration).where(Registration.email_key == old_key))
+    _forget_digest_state(old_key)
     person.email = person.email_key = f"closed-{person.id}@{CLOSED_DOMAIN}"
     person.date_of_birth, person.password_hash, person.wants_digest = None, None, False
     person.is_active_account = False
@@ -424,6 +432,26 @@ def close_account(principal: Principal, person: Person) -> int:
     record("account.closed", actor_id=person.id, subject_person_id=person.id,
            details={"memberships_ended": len(ended)})
     return len(ended)
+
+
+def _forget_digest_state(address_key: str) -> None:
+    """Drop the digest's row for a closed account's address, unless someone else's confirmed «Følg»
+    still sends there: that row then serves them, and without it they would hear a day's news twice.
+    (Follow addresses are compared as ``email_key`` compares them, so in Python, as ``unsubscribe`` does.)"""
+    followed = db.session.scalars(sa.select(CaseFollow.email).where(CaseFollow.confirmed_at.is_not(None)))
+    if not any(email_key(address) == address_key for address in followed):
+        db.session.execute(sa.delete(DigestState).where(DigestState.address_key == address_key))
+
+
+@transactional
+def purge_registrations(margin: timedelta = REGISTRATION_PURGE_MARGIN) -> int:
+    """``orgsvc accounts purge-registrations`` (daily): delete registrations whose link expired more
+    than ``margin`` ago, confirmed or not. A confirmed one has become an account (which holds its own
+    copy of the details) and an unconfirmed one can no longer be, so past its link's lifetime a row
+    only keeps someone's address, name and date of birth. The margin leaves a week to look into
+    "my link did not work". How many were deleted."""
+    result = db.session.execute(sa.delete(Registration).where(Registration.expires_at <= utcnow() - margin))
+    return result.rowcount
 
 
 @transactional

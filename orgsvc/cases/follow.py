@@ -7,6 +7,7 @@ goes there, so nobody can subscribe someone else's mailbox.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -23,6 +24,10 @@ from orgsvc.errors import InvalidInput, NotFound, TooManyRequests
 from orgsvc.extensions import db
 from orgsvc.mail.services import enqueue
 from orgsvc.transactions import transactional
+
+# How long a «Følg» confirmation link works: long enough for a shared mailbox that is read on working
+# days only to be read over a weekend, short enough that an old e-mail found later subscribes nothing.
+CONFIRMATION_LIFETIME = timedelta(hours=72)
 
 
 def following(principal: Principal, case_id: int) -> CaseFollow | None:
@@ -50,10 +55,11 @@ def follow(principal: Principal, case_id: int, address: str | None) -> CaseFollo
         row = following(principal, case.id)
     row.email = address
     if own_address:
-        row.confirmed_at, row.token_hash = utcnow(), None
+        row.confirmed_at, row.token_hash, row.token_expires_at = utcnow(), None, None
     else:
         token = secrets.token_urlsafe(32)
         row.confirmed_at, row.token_hash = None, token_hash(token)
+        row.token_expires_at = utcnow() + CONFIRMATION_LIFETIME
         enqueue(to=address, kind="follow_confirmation", template="follow_confirmation", locale=person.locale,
                 person=person, case=case, token=token)
     db.session.add(row)
@@ -79,9 +85,17 @@ def unfollow(principal: Principal, case_id: int) -> None:
                                                    CaseFollow.person_id == principal.person_id))
 
 
+def link_expired(row: CaseFollow) -> bool:
+    """A follow still waiting whose link no longer works: expired, or without an expiry (issued
+    before links expired: its age is unknown). The case page then offers «Følg» again."""
+    return row.confirmed_at is None and (row.token_expires_at is None or row.token_expires_at <= utcnow())
+
+
 def pending_confirmation(token: str) -> CaseFollow:
+    """The follow waiting for confirmation with ``token``, or NotFound. An expired link is answered as an
+    unknown one."""
     row = db.session.scalar(sa.select(CaseFollow).where(CaseFollow.token_hash == token_hash(token or "")))
-    if row is None:
+    if row is None or link_expired(row):
         raise NotFound(_l("The link is not valid any more."))
     return row
 
@@ -89,5 +103,5 @@ def pending_confirmation(token: str) -> CaseFollow:
 @transactional
 def confirm(token: str) -> CaseFollow:
     row = pending_confirmation(token)
-    row.confirmed_at, row.token_hash = utcnow(), None
+    row.confirmed_at, row.token_hash, row.token_expires_at = utcnow(), None, None
     return row

@@ -183,6 +183,8 @@ class CaseFollow(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # When the confirmation link stops working; set with token_hash, cleared with it.
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     case = relationship("Case")

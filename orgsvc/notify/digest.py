@@ -86,13 +86,20 @@ def _news(recipient: Recipient, after_batch: int | None, batch: int, since) -> d
     return {db.session.get(Case, case_id): events for case_id, events in news.items()}
 
 
+def _unsubscribe_signer() -> URLSafeSerializer:
+    """Signs with the current secret key and also accepts the old ones (``SECRET_KEY_FALLBACKS``):
+    an unsubscribe link in a digest sent before a key rotation must go on working."""
+    fallbacks = current_app.config.get("SECRET_KEY_FALLBACKS") or []
+    return URLSafeSerializer([*fallbacks, current_app.secret_key], salt="digest-unsubscribe")
+
+
 def unsubscribe_token(address_key: str) -> str:
-    return URLSafeSerializer(current_app.secret_key, salt="digest-unsubscribe").dumps(address_key)
+    return _unsubscribe_signer().dumps(address_key)
 
 
 def address_from_token(token: str) -> str | None:
     try:
-        return URLSafeSerializer(current_app.secret_key, salt="digest-unsubscribe").loads(token)
+        return _unsubscribe_signer().loads(token)
     except BadSignature:
         return None
 

@@ -1,25 +1,29 @@
 """«Avslutt brukeren min» through HTTP, with CSRF: the person leaves every organisation, the account
 can never be used again, its address is free for a new registration, and an organisation's last
-administrator is refused with nothing changed - also when two administrators close at once."""
+administrator is refused with nothing changed - also when two administrators close at once. What
+only served the address goes with it: its registrations and the digest's record of it."""
 
 from __future__ import annotations
 
 import time
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from orgsvc.access import load_principal
 from orgsvc.accounts import services
-from orgsvc.accounts.models import LoginSession, Person
+from orgsvc.accounts.models import LoginSession, Person, Registration
 from orgsvc.audit.models import AuditEvent
 from orgsvc.cases.models import CaseFollow, CaseRepresentative
+from orgsvc.db import utcnow
 from orgsvc.errors import Conflict
 from orgsvc.extensions import db
 from orgsvc.mail.models import OutboundEmail
+from orgsvc.notify.models import DigestState
 from orgsvc.organisations.models import Organisation
 from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
-from tests.accounts.helpers import registration_form
+from tests.accounts.helpers import link_in, outbox, password_form, registration_form
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.support import DEFAULT_PASSWORD, login, run_at_once
 
@@ -146,3 +150,56 @@ def test_two_administrators_closing_at_once_leave_one(app):
         closed = db.session.scalar(sa.select(sa.func.count()).select_from(Person).where(
             Person.id.in_(admins), Person.is_active_account.is_(False)))
     assert (active_admins, closed) == (1, 1)
+
+
+def _rows_about(app, address_key: str, born) -> dict:
+    with app.app_context():
+        return {
+            "registrations": db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
+                sa.or_(Registration.email_key == address_key, Registration.date_of_birth == born))),
+            "digest_state": db.session.get(DigestState, address_key) is not None,
+        }
+
+
+def test_closing_removes_the_registrations_and_the_digest_record_of_the_address(app, client):
+    born = date(1985, 4, 12)
+    client.post("/register", data=registration_form(email="Kari@Example.com", date_of_birth=born.isoformat()))
+    link = link_in(outbox(app, "confirm_registration")[0])
+    assert client.post(link, data=password_form()).status_code == 302
+    with app.app_context():
+        db.session.add_all([
+            Registration(token_hash="e" * 64, email="KARI@example.com", email_key="kari@example.com",
+                         full_name="Kari Nordmann", date_of_birth=born, expires_at=utcnow() - timedelta(days=2)),
+            Registration(token_hash="o" * 64, email="ola@example.com", email_key="ola@example.com",
+                         full_name="Ola Nordmann", date_of_birth=date(1990, 1, 1), expires_at=utcnow()),
+            DigestState(address_key="kari@example.com", last_batch=None),
+        ])
+        db.session.commit()
+    assert _rows_about(app, "kari@example.com", born) == {"registrations": 2, "digest_state": True}
+
+    assert client.post("/account/close", data={"confirm": "y"}).status_code == 302
+    assert _rows_about(app, "kari@example.com", born) == {"registrations": 0, "digest_state": False}
+    with app.app_context():
+        others = db.session.scalars(sa.select(Registration.email_key)).all()
+    assert others == ["ola@example.com"], "another address's registration is not touched"
+
+
+def test_the_digest_record_goes_unless_someone_elses_follow_still_sends_to_the_address(app, world, cases):
+    """The record is where the digest left off for the address: while another person's confirmed
+    «Følg» still sends there it serves them, and dropping it would send them a day's news again."""
+    followed, alone = world.user_a.email.casefold(), world.user_b.email.casefold()
+    with app.app_context():
+        db.session.add_all([
+            CaseFollow(case_id=cases.a_against_b, person_id=world.admin_a.id, email=world.user_a.email.upper(),
+                       confirmed_at=utcnow()),
+            DigestState(address_key=followed, last_batch=None),
+            DigestState(address_key=alone, last_batch=None),
+        ])
+        db.session.commit()
+    for person in (world.user_a, world.user_b):
+        browser = app.test_client()
+        login(browser, person.email)
+        assert browser.post("/account/close", data={"confirm": "y"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(DigestState, followed) is not None
+        assert db.session.get(DigestState, alone) is None

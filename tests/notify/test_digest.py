@@ -3,10 +3,12 @@ follow addresses only, and a working unsubscribe."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from itsdangerous import URLSafeSerializer
 
 from orgsvc.cases.models import Case, CaseEvent, CaseFollow, CaseRepresentative
 from orgsvc.cases.services import add_event
@@ -14,7 +16,7 @@ from orgsvc.db import utcnow
 from orgsvc.extensions import db
 from orgsvc.mail.delivery import deliver_due
 from orgsvc.mail.models import OutboundEmail
-from orgsvc.notify.digest import run_digest
+from orgsvc.notify.digest import run_digest, unsubscribe_token
 from tests.conftest import membership_of
 
 MONDAY = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # 07:00 in Oslo
@@ -130,6 +132,47 @@ def test_one_click_unsubscribe(app, world, cases):
         _event(cases.a_against_b, name="ny.pdf", at=MONDAY + timedelta(days=1))
         run_digest(MONDAY + timedelta(days=1, hours=1))
         assert len([m for m in _digests() if m.to_address == world.user_a.email]) == 1
+
+
+def _unsubscribe_path(app, world, cases) -> str:
+    with app.app_context():
+        _event(cases.a_against_b, name="kvittering.pdf", at=MONDAY - timedelta(hours=3))
+        run_digest(MONDAY)
+        mail = next(m for m in _digests() if m.to_address == world.user_a.email)
+        return mail.extra_headers["List-Unsubscribe"].strip("<>").replace("http://localhost", "")
+
+
+def _wants_digest(app, person_id) -> bool:
+    from orgsvc.accounts.models import Person
+
+    with app.app_context():
+        return db.session.get(Person, person_id).wants_digest
+
+
+def test_an_unsubscribe_link_from_before_a_key_rotation_still_works(app, world, cases):
+    path = _unsubscribe_path(app, world, cases)
+    old_key = app.config["SECRET_KEY"]
+    app.config.update(SECRET_KEY=secrets.token_hex(32), SECRET_KEY_FALLBACKS=[old_key])
+    client = app.test_client()
+    assert client.get(path).status_code == 200
+    assert client.post(path, data={"List-Unsubscribe": "One-Click"}, csrf=False).status_code == 200
+    assert _wants_digest(app, world.user_a.id) is False
+    with app.app_context():
+        token = unsubscribe_token("kari@example.com")
+    assert URLSafeSerializer(app.config["SECRET_KEY"], salt="digest-unsubscribe").loads(token) == "kari@example.com", \
+        "new links are signed with the current key"
+
+
+def test_after_a_rotation_a_link_signed_with_an_unrelated_key_is_still_refused(app, world, cases):
+    genuine = _unsubscribe_path(app, world, cases)
+    app.config.update(SECRET_KEY=secrets.token_hex(32), SECRET_KEY_FALLBACKS=[app.config["SECRET_KEY"]])
+    forged = "/notifications/unsubscribe/" + URLSafeSerializer(
+        secrets.token_hex(32), salt="digest-unsubscribe").dumps(world.user_a.email.casefold())
+    client = app.test_client()
+    assert client.get(forged).status_code == 404
+    assert client.post(forged, data={"List-Unsubscribe": "One-Click"}, csrf=False).status_code == 404
+    assert _wants_digest(app, world.user_a.id) is True
+    assert client.get(genuine).status_code == 200, "the old key's own link is honoured"
 
 
 def test_digests_over_smtp_once_a_day_and_only_what_each_may_see(app_ctx, world, news, plain_smtp):
