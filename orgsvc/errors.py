@@ -41,6 +41,11 @@ class AuthenticationRequired(DomainError):
     code = "authentication_required"
     default_message = _l("You must log in to continue.")
 
+    def __init__(self, message=None, *, invalid_token: bool = False):
+        super().__init__(message)
+        # A bearer token was sent and refused (wrong, revoked): the API's challenge says so.
+        self.invalid_token = invalid_token
+
 
 class Forbidden(DomainError):
     status = 403
@@ -90,9 +95,19 @@ HTTP_TITLES = {
 }
 
 
+def is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
 def wants_json() -> bool:
     """API clients get JSON errors; browsers get pages."""
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return is_api() or request.accept_mimetypes.best == "application/json"
+
+
+def bearer_challenge(invalid_token: bool = False) -> dict:
+    """The API's 401 header (RFC 6750 section 3): how to authenticate, and whether the token sent was refused."""
+    challenge = 'Bearer realm="orgsvc"' + (', error="invalid_token"' if invalid_token else "")
+    return {"WWW-Authenticate": challenge}
 
 
 def error_response(status: int, message, code: str, headers: dict | None = None):
@@ -117,8 +132,7 @@ def register_error_handlers(app: Flask) -> None:
             _record_denial(error.denial)
         if isinstance(error, AuthenticationRequired) and not wants_json():
             return login_manager.unauthorized()
-        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
-        return error_response(error.status, error.message, error.code, headers)
+        return error_response(error.status, error.message, error.code, _domain_error_headers(error))
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError):
@@ -129,8 +143,7 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http_error(error: HTTPException):
         status = error.code or 500
         message = _http_message(status)
-        allow = dict(error.get_headers()).get("Allow") if status == 405 else None
-        return error_response(status, message, f"http_{status}", {"Allow": allow} if allow else None)
+        return error_response(status, message, f"http_{status}", _http_error_headers(error, status))
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
@@ -156,6 +169,21 @@ def register_error_handlers(app: Flask) -> None:
         except Exception:
             log.exception("could not roll back after an unhandled error")
         return error_response(500, _http_message(500), "internal_error")
+
+
+def _domain_error_headers(error: DomainError) -> dict | None:
+    if isinstance(error, TooManyRequests):
+        return {"Retry-After": str(error.retry_after)}
+    if isinstance(error, AuthenticationRequired) and is_api():
+        return bearer_challenge(error.invalid_token)
+    return None
+
+
+def _http_error_headers(error: HTTPException, status: int) -> dict | None:
+    if status == 401 and is_api():
+        return bearer_challenge()
+    allow = dict(error.get_headers()).get("Allow") if status == 405 else None
+    return {"Allow": allow} if allow else None
 
 
 def _record_denial(denial: dict) -> None:

@@ -169,6 +169,9 @@ case = _with_always(
 case.add("representative",
          lambda p, c, via: _represents(p, c.id, via),
          lambda p, via: _represents_sql(Case.id, p, via))
+case.add("submitting_side",
+         lambda p, c, via: via is not None and c.submitter_org_id == via,
+         lambda p, via: sa.false() if via is None else Case.submitter_org_id == via)
 case.add("submitting_side_open",
          lambda p, c, via: _submitting_side_open(c, via),
          lambda p, via: _submitting_side_open_sql(via))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -24,31 +25,62 @@ log = logging.getLogger(__name__)
 TOKEN_PREFIX = "osv_"  # noqa: S105 - a marker that makes leaked tokens easy to spot, not a secret
 
 
-def _refusal(reason: str, client: ApiClient | None = None) -> AuthenticationRequired:
+def _refusal(reason: str, client: ApiClient | None, token_given: bool) -> AuthenticationRequired:
     """A 401 that is logged and kept in the audit log (the token itself never is)."""
     details = {"reason": reason, "client_address": client_address(), "path": request.path}
     if client is not None:
         details["client"] = client.name
     log.warning("api authentication failed: reason=%s client=%s address=%s path=%s", reason,
                 details.get("client"), details["client_address"], request.path)
-    error = AuthenticationRequired()
+    error = AuthenticationRequired(invalid_token=token_given)
     error.denial = {"action": "api.authentication_failed", "actor_id": None, "details": details}
     return error
 
 
-def client_principal() -> Principal:
-    """The API client behind the request's bearer token, or 401."""
+@dataclass(frozen=True)
+class _Bearer:
+    """What the request's bearer token is: the client, or why there is none (``refused``)."""
+
+    client: ApiClient | None
+    refused: str | None
+    token_given: bool  # a bearer token was sent (RFC 6750: a wrong one is "invalid_token")
+
+
+def _bearer() -> _Bearer:
+    """The request's token, looked up once per request (the upload limit asks before the view)."""
+    if "api_bearer" not in g:
+        g.api_bearer = _look_up_bearer()
+    return g.api_bearer
+
+
+def _look_up_bearer() -> _Bearer:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
+    token_given = scheme.lower() == "bearer" and bool(token.strip())
     if not header:
-        raise _refusal("no_token")
+        return _Bearer(None, "no_token", token_given)
     if scheme.lower() != "bearer" or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-        raise _refusal("malformed_token")
+        return _Bearer(None, "malformed_token", token_given)
     client = db.session.scalar(sa.select(ApiClient).where(ApiClient.token_hash == token_hash(token.strip())))
     if client is None:
-        raise _refusal("unknown_token")
+        return _Bearer(None, "unknown_token", token_given)
     if client.revoked_at is not None:
-        raise _refusal("revoked_token", client)
+        return _Bearer(client, "revoked_token", token_given)
+    return _Bearer(client, None, token_given)
+
+
+def authenticated_client() -> ApiClient | None:
+    """The client of a valid bearer token, else None; never refuses (for checks before the view)."""
+    bearer = _bearer()
+    return bearer.client if bearer.refused is None else None
+
+
+def client_principal() -> Principal:
+    """The API client behind the request's bearer token, or 401."""
+    bearer = _bearer()
+    if bearer.refused is not None:
+        raise _refusal(bearer.refused, bearer.client, bearer.token_given)
+    client = bearer.client
     if client.last_used_at is None or utcnow() - client.last_used_at > timedelta(minutes=1):
         client.last_used_at = utcnow()
         db.session.commit()

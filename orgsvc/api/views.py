@@ -10,10 +10,13 @@ from orgsvc.api.auth import client_principal
 from orgsvc.cases import regulator, services
 from orgsvc.cases.models import Case, CaseDocument
 from orgsvc.errors import InvalidInput
-from orgsvc.organisations.services import ensure_organisation
+from orgsvc.organisations.services import resolve_organisation
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 SPEC = Path(__file__).resolve().parent / "openapi.yaml"
+# The fields of each JSON request body (the spec's additionalProperties: false): others are refused.
+CASE_FIELDS = {"kind", "title", "description", "submitter", "counterparty"}
+STATUS_FIELDS = {"status"}
 
 
 def _party(organisation, consumer):
@@ -39,10 +42,14 @@ def _case_json(case: Case) -> dict:
     }
 
 
-def _json_body() -> dict:
+def _json_body(fields: set[str]) -> dict:
+    """The request's JSON object; a field the spec does not name is refused, not silently dropped."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object")
+    unknown = sorted(set(body) - fields)
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])
     return body
 
 
@@ -60,7 +67,8 @@ def _side(body: dict, key: str) -> tuple[str | None, str | None]:
 
 
 def _organisation(orgnr: str | None):
-    return ensure_organisation(orgnr) if orgnr else None
+    """A side's organisation as the register knows it; looked up before, and added with, the case."""
+    return resolve_organisation(orgnr) if orgnr else None
 
 
 @bp.get("/openapi.yaml")
@@ -71,12 +79,12 @@ def openapi():
 @bp.post("/cases")
 def create_case():
     principal = client_principal()
-    body = _json_body()
+    body = _json_body(CASE_FIELDS)
     for key in ("kind", "title", "description"):
         if body.get(key) is not None and not isinstance(body.get(key), str):
             raise InvalidInput(f"{key} must be a string", field=key)
-    # Every check first: the organisations are found or added from the register only for a case
-    # that will be created.
+    # Every check first, then the register lookups (network, no writes); the organisations new to
+    # orgsvc are added in intake's transaction, with the case, so a refusal leaves nothing behind.
     checked = regulator.check_intake(principal, body.get("kind") or "", body.get("title"), body.get("description"),
                                      _side(body, "submitter"), _side(body, "counterparty"))
     case = regulator.intake(principal, checked, _organisation(checked.submitter_orgnr),
@@ -109,7 +117,7 @@ def add_document(number):
 def set_status(number):
     principal = client_principal()
     case = regulator.by_number(principal, number, "change_status")
-    status = _json_body().get("status")
+    status = _json_body(STATUS_FIELDS).get("status")
     if not isinstance(status, str):
         raise InvalidInput("status must be a string", field="status")
     return jsonify(_case_json(regulator.change_status(principal, case.id, status)))

@@ -29,6 +29,7 @@ from orgsvc.errors import Conflict, InvalidInput, NotFound
 from orgsvc.extensions import db
 from orgsvc.inbox.services import post_to_person
 from orgsvc.organisations.models import Organisation
+from orgsvc.organisations.services import NewOrganisation, organisation_for
 from orgsvc.registry import orgnr as orgnumbers
 from orgsvc.staff.models import StaffMember
 from orgsvc.transactions import transactional
@@ -75,6 +76,8 @@ def change_status(principal: Principal, case_id: int, status: str) -> Case:
         new = CaseStatus(status)
     except ValueError as error:
         raise InvalidInput(_l("Choose a status."), field="status") from error
+    if new == CaseStatus.WITHDRAWN:  # only a party withdraws its case («Trekk saken»)
+        raise InvalidInput(_l("Choose a status."), field="status")
     db.session.refresh(case, with_for_update=True)
     if new == case.status:
         return case
@@ -96,6 +99,8 @@ def assign(principal: Principal, case_id: int, caseworker_id: int | None) -> Cas
         raise InvalidInput(_l("Choose a caseworker."), field="caseworker")
     case.caseworker_id = caseworker_id
     add_event(case, "caseworker_assigned", principal.person_id, caseworker_id=caseworker_id)
+    record("case.assigned", actor_id=principal.person_id, organisation_id=case.submitter_org_id,
+           subject_person_id=caseworker_id, obj=("case", case.id), details={"caseworker_id": caseworker_id})
     if caseworker_id and caseworker_id != principal.person_id:
         post_to_person(caseworker_id, "case_assigned", link=case_link(case), number=case.number, title=case.title)
     return case
@@ -114,6 +119,10 @@ def reply(principal: Principal, case_id: int, message_id: int, body: str | None)
     db.session.add(answer)
     db.session.flush()
     add_event(case, "message_replied", principal.person_id, original.organisation_id, message_id=answer.id)
+    # Who answered whom on which case; the message itself stays in the case, not in the log.
+    record("case.replied", actor_id=principal.person_id, organisation_id=original.organisation_id,
+           subject_person_id=original.sender_id, obj=("case", case.id),
+           details={"message_id": answer.id, "in_reply_to": original.id})
     if original.sender_id:
         post_to_person(original.sender_id, "case_reply", organisation_id=original.organisation_id,
                        link=f"{case_link(case)}/documents", number=case.number, title=case.title)
@@ -167,10 +176,13 @@ def _orgnr(value: str | None, field: str) -> str | None:
 
 
 @transactional
-def intake(principal: Principal, checked: Intake, submitter: Organisation | None,
-           counterparty: Organisation | None) -> Case:
-    """Create the checked case; its organisations are ``checked``'s numbers, found or added from the register."""
+def intake(principal: Principal, checked: Intake, submitter: Organisation | NewOrganisation | None,
+           counterparty: Organisation | NewOrganisation | None) -> Case:
+    """Create the checked case; its organisations are ``checked``'s numbers as ``resolve_organisation``
+    found them, those new to orgsvc added here with the case (all or nothing)."""
     guard(principal, "create", CASE_INTAKE)
+    submitter = organisation_for(submitter) if submitter is not None else None
+    counterparty = organisation_for(counterparty) if counterparty is not None else None
     case = Case(number=pending_number(), kind=checked.kind, status=CaseStatus.SUBMITTED, title=checked.title,
                 description=checked.description,
                 submitter_org_id=submitter.id if submitter else None, submitter_consumer=checked.submitter_consumer,

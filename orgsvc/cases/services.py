@@ -36,6 +36,7 @@ from orgsvc.errors import Conflict, InvalidInput, NotFound, Unavailable
 from orgsvc.extensions import db
 from orgsvc.inbox.services import post_to_organisation, post_to_person
 from orgsvc.organisations.models import Organisation
+from orgsvc.organisations.services import NewOrganisation, organisation_for
 from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
 from orgsvc.roles.services import lock_organisation
 from orgsvc.staff.models import StaffMember
@@ -177,10 +178,14 @@ ONLY_MEDIATION_HAS_COUNTERPARTY = _l("Only a mediation case names a business it 
 
 @transactional
 def create_case(principal: Principal, organisation_id: int, kind: str, title: str | None,
-                description: str | None, counterparty: Organisation | None = None) -> Case:
-    """A new case from Min side; the organisation is the submitter, the creator a representative."""
+                description: str | None, counterparty: Organisation | NewOrganisation | None = None) -> Case:
+    """A new case from Min side; the organisation is the submitter, the creator a representative.
+
+    A counterparty new to orgsvc is added here, with the case, so a refused case adds nothing.
+    """
     organisation = db.session.get(Organisation, organisation_id)
     guard(principal, "create_case", organisation)
+    counterparty = organisation_for(counterparty) if counterparty is not None else None
     try:
         case_kind = CaseKind(kind)
     except ValueError as error:
@@ -268,9 +273,17 @@ def representatives(case: Case) -> list[CaseRepresentative]:
 
 # --- «Trekk saken» ----------------------------------------------------------------------------
 def _caseworkers_to_tell(case: Case) -> list[int]:
-    if case.caseworker_id:
-        return [case.caseworker_id]
-    return list(db.session.scalars(sa.select(StaffMember.person_id).where(StaffMember.is_active.is_(True))))
+    """The case's caseworker, or every active member of staff when none is assigned - or when the
+    assigned one has been deactivated, so that no message or withdrawal goes where nobody reads it."""
+    active = list(db.session.scalars(sa.select(StaffMember.person_id).where(StaffMember.is_active.is_(True))
+                                     .order_by(StaffMember.person_id)))
+    return [case.caseworker_id] if case.caseworker_id in active else active
+
+
+def assigned_caseworker(case: Case) -> Person | None:
+    """The caseworker a party writes to: the assigned one while still active, else None (the
+    message then goes to every active caseworker)."""
+    return case.caseworker if case.caseworker_id and _caseworkers_to_tell(case) == [case.caseworker_id] else None
 
 
 @transactional
@@ -294,6 +307,7 @@ def withdraw(principal: Principal, case_id: int, reason: str | None) -> Case:
     for caseworker_id in _caseworkers_to_tell(case):
         post_to_person(caseworker_id, "case_withdrawn", link=case_link(case), number=case.number, title=case.title,
                        reason=reason)
+    status_news_for_parties(case)  # «trukket» reaches the parties as any new status does
     record("case.withdrawn", actor_id=principal.person_id, organisation_id=case.submitter_org_id,
            obj=("case", case.id), reason=reason)
     return case
@@ -333,6 +347,9 @@ def _record_document(principal: Principal, case_id: int, stored: uploads.StoredF
     db.session.add(row)
     db.session.flush()
     add_event(case, "document_added", principal.person_id, document_id=row.id, name=stored.original_name)
+    if principal.system:  # the regulator's systems act for the regulator: their uploads go in its log
+        record("case.document_added", actor_id=None, organisation_id=case.submitter_org_id, obj=("case", case.id),
+               details={"document_id": row.id, "system": principal.system})
     return row
 
 
@@ -353,7 +370,7 @@ def send_message(principal: Principal, case_id: int, organisation_id: int, body:
     db.session.flush()
     add_event(case, "message_sent", principal.person_id, organisation_id, message_id=message.id)
     for caseworker_id in ([recipient_id] if recipient_id else caseworkers):
-        post_to_person(caseworker_id, "case_message_received", link=case_link(case), number=case.number,
+        post_to_person(caseworker_id, "case_message_received", link=f"{case_link(case)}/documents", number=case.number,
                        title=case.title, person=db.session.get(Person, principal.person_id).full_name)
     return message
 

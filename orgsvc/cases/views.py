@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from orgsvc.access import current_principal, guard, may, may_via, missing_for
 from orgsvc.access.conditions import REGULATOR_CASES
+from orgsvc.api.auth import authenticated_client
 from orgsvc.cases import follow as following
 from orgsvc.cases import regulator, services
 from orgsvc.cases.forms import (
@@ -26,7 +27,7 @@ from orgsvc.cases.forms import (
 )
 from orgsvc.cases.models import CaseKind
 from orgsvc.cases.uploads import upload_dir
-from orgsvc.errors import InvalidInput, NotFound, Unavailable
+from orgsvc.errors import Conflict, InvalidInput, NotFound, Unavailable
 from orgsvc.i18n import per_render
 from orgsvc.organisations.context import current_organisation
 from orgsvc.organisations.services import business_from, by_orgnr
@@ -121,9 +122,20 @@ def _show_page(principal, case, follow_form=None, status=200):
         representatives=[r for r in services.representatives(case) if side is None or r.organisation_id == side]
         if context["manages_access"] or context["can"]("view_access") else [],
         access_form=access_form, follow=follow, follow_form=follow_form or FollowForm(formdata=None),
-        status_form=StatusForm(formdata=None, status=case.status.value),
+        follow_link_expired=follow is not None and following.link_expired(follow),
+        status_form=_status_form(case),
         assign_form=_assign_form(case) if context["is_regulator"] else None,
     ), status
+
+
+def _status_form(case):
+    """The statuses the case may go to from its own (none once withdrawn: no form then)."""
+    next_statuses = sorted(regulator.TRANSITIONS[case.status], key=list(STATUS_LABELS).index)
+    if not next_statuses:
+        return None
+    form = StatusForm(formdata=None, status=case.status.value)
+    form.status.choices = [(str(status), STATUS_LABELS[str(status)]) for status in (case.status, *next_statuses)]
+    return form
 
 
 def _assign_form(case, formdata=None):
@@ -134,7 +146,7 @@ def _assign_form(case, formdata=None):
 
 def _message_form(case, formdata=None):
     form = MessageForm(formdata=formdata)
-    caseworker = case.caseworker
+    caseworker = services.assigned_caseworker(case)
     form.recipient.choices = ([(str(caseworker.id), _("Caseworker %(name)s", name=caseworker.full_name))]
                               if caseworker else [("", _("The Consumer Authority's caseworkers"))])
     return form
@@ -315,7 +327,12 @@ def regulator_list():
 @login_required
 def change_status(case_id):
     form = StatusForm()
-    regulator.change_status(current_principal(case_id=case_id), case_id, form.status.data or "")
+    principal = current_principal(case_id=case_id)
+    try:
+        regulator.change_status(principal, case_id, form.status.data or "")
+    except Conflict as refused:  # e.g. changed meanwhile by a colleague: said on the case's own page
+        flash(str(refused.message), "error")
+        return _show_page(principal, services.load_case(principal, case_id), status=409)
     flash(_("The status is changed."), "success")
     return redirect(url_for(".show", case_id=case_id))
 
@@ -353,12 +370,12 @@ def reply(case_id, message_id):
 def allow_large_uploads() -> None:
     """Upload routes take up to the configured file size; every other route keeps the small limit.
 
-    «Ettersend dokumentasjon» only for someone signed in: the CSRF check reads the form before any
-    view runs, so a visitor's large body would otherwise be parsed in full before being refused.
-    (The API reads its body only after the view has checked the bearer token.)
+    Only for whoever may upload at all: «Ettersend dokumentasjon» for someone signed in, the API's
+    for a valid bearer token. The CSRF check and the NUL check read the form before any view runs,
+    so anyone else's large body would otherwise be parsed in full before being refused.
     """
-    if request.endpoint == "api.add_document" or (
-            request.endpoint == "cases.upload" and current_user.is_authenticated):
+    if (request.endpoint == "cases.upload" and current_user.is_authenticated) or (
+            request.endpoint == "api.add_document" and authenticated_client() is not None):
         request.max_content_length = int(current_app.config["ORGSVC_UPLOAD_MAX_MB"] * 1024 * 1024) + 1024 * 1024
 
 

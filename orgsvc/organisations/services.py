@@ -7,11 +7,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from orgsvc.access import Principal
 from orgsvc.approvals.models import RegisterCheck
-from orgsvc.db import utcnow
+from orgsvc.db import insert_if_absent, utcnow
 from orgsvc.errors import InvalidInput, NotFound
 from orgsvc.extensions import db
 from orgsvc.organisations.models import Organisation
@@ -147,14 +146,15 @@ REGISTER_DOWN = _l("The Central Coordinating Register for Legal Entities does no
 _NUMBER_LIKE = re.compile(r"[\d\s.\-\u00a0]+")
 
 
-def business_from(typed: str | None, picked: str | None) -> tuple[Organisation | None, list[Choice]]:
+def business_from(typed: str | None, picked: str | None) -> tuple[Organisation | NewOrganisation | None, list[Choice]]:
     """The business a person means by what they ``typed`` (a number or a name) or ``picked`` from
-    an earlier list: (the organisation, []) once it is known, or (None, the register's matches to
-    choose from) for a name. Refusals are InvalidInput on the ``counterparty`` field."""
+    an earlier list: (the organisation, or the register's entity for ``organisation_for`` to add
+    with the case, []) once it is known, or (None, the register's matches to choose from) for a
+    name. Adds nothing. Refusals are InvalidInput on the ``counterparty`` field."""
     typed = (typed or "").strip()
     try:
         if picked or _NUMBER_LIKE.fullmatch(typed):
-            return ensure_organisation(picked or typed), []
+            return resolve_organisation(picked or typed), []
         if not typed:
             return None, []
         found = choices(typed)
@@ -199,12 +199,24 @@ def addable(orgnr: str) -> str:
     return number
 
 
-def ensure_organisation(orgnr: str) -> Organisation:
-    """The organisation with ``orgnr``, added from the register if orgsvc does not know it yet.
+@dataclass(frozen=True)
+class NewOrganisation:
+    """An organisation the register was asked about and orgsvc does not know yet: added by
+    ``organisation_for`` inside the unit of work that needs it, never on its own."""
 
-    Only a live main entity is added. If the register cannot answer, the organisation is added
-    unconfirmed (under its number) so the registration is not lost; ``orgsvc registry recheck``
-    confirms it later, and the regulator sees that it is unconfirmed.
+    orgnr: str
+    name: str
+    form: str | None
+    confirmed: bool  # False: the register could not answer; added under its number, checked later
+
+
+def resolve_organisation(orgnr: str) -> Organisation | NewOrganisation:
+    """The organisation with ``orgnr`` if orgsvc knows it, else what to add from the register; writes nothing.
+
+    The register lookup (network, may be slow) happens here, before anything is written. Only a live
+    main entity may be added (InvalidInput otherwise); if the register cannot answer, the number
+    is added unconfirmed, so the registration is not lost: ``orgsvc registry recheck`` confirms it
+    later, and the regulator sees that it is unconfirmed.
     """
     number = _valid_number(orgnr)
     existing = by_orgnr(number)
@@ -212,8 +224,30 @@ def ensure_organisation(orgnr: str) -> Organisation:
         return existing
     entity = _live_main_entity(number)
     if entity is None:
-        return _add(number, orgnumbers.format_orgnr(number), None, confirmed=False)
-    return _add(number, entity.name, entity.form_code, confirmed=True)
+        return NewOrganisation(number, orgnumbers.format_orgnr(number), None, confirmed=False)
+    return NewOrganisation(number, entity.name[:255], entity.form_code, confirmed=True)
+
+
+def organisation_for(resolved: Organisation | NewOrganisation) -> Organisation:
+    """The organisation ``resolve_organisation`` found, or added now in the caller's unit of work.
+
+    Two requests adding the same number at once both succeed: the second waits for the first and
+    takes its row (an insert that does nothing on conflict, so the outer transaction stays usable).
+    """
+    if isinstance(resolved, Organisation):
+        return resolved
+    insert_if_absent(db.session, Organisation, ("orgnr",), orgnr=resolved.orgnr, name=resolved.name,
+                     form=resolved.form, register_checked_at=utcnow() if resolved.confirmed else None)
+    return by_orgnr(resolved.orgnr)
+
+
+def ensure_organisation(orgnr: str) -> Organisation:
+    """The organisation with ``orgnr``, added from the register (as ``resolve_organisation``
+    explains) if orgsvc does not know it yet, in a unit of work of its own: a service that creates
+    something with the organisation uses ``resolve_organisation`` and ``organisation_for`` instead.
+    """
+    resolved = resolve_organisation(orgnr)
+    return resolved if isinstance(resolved, Organisation) else _add(resolved)
 
 
 def _valid_number(orgnr: str) -> str:
@@ -236,19 +270,8 @@ def _live_main_entity(number: str) -> Entity | None:
 
 
 @transactional
-def _create(number: str, name: str, form: str | None, confirmed: bool) -> Organisation:
-    organisation = Organisation(orgnr=number, name=name[:255], form=form,
-                                register_checked_at=utcnow() if confirmed else None)
-    db.session.add(organisation)
-    db.session.flush()
-    return organisation
-
-
-def _add(number: str, name: str, form: str | None, confirmed: bool) -> Organisation:
-    try:
-        return _create(number, name, form, confirmed)
-    except IntegrityError:  # added by someone else at the same moment: use theirs
-        return by_orgnr(number)
+def _add(resolved: NewOrganisation) -> Organisation:
+    return organisation_for(resolved)
 
 
 def confirm_from_register(organisation: Organisation) -> bool:

@@ -9,6 +9,7 @@ from orgsvc.accounts.models import Person, email_key
 from orgsvc.accounts.passwords import password_problem, passwords
 from orgsvc.accounts.services import STAFF_INVITATION_LIFETIME, find_person, issue_reset_token
 from orgsvc.audit.services import record
+from orgsvc.cases.models import OPEN_STATUSES, Case
 from orgsvc.db import utcnow
 from orgsvc.errors import Conflict, InvalidInput, NotFound
 from orgsvc.extensions import db
@@ -66,5 +67,10 @@ def deactivate_staff(email: str) -> Person:
     person.staff_role.deactivated_at = utcnow()
     person.is_active_account = False
     sessions.revoke_all(person.id, "deactivated")
-    record("staff.deactivated", actor_id=None, subject_person_id=person.id)
+    # Their open cases go back to the shared queue: nobody would read what the parties send them.
+    released = db.session.execute(
+        sa.update(Case).where(Case.caseworker_id == person.id, Case.status.in_(OPEN_STATUSES))
+        .values(caseworker_id=None)
+    ).rowcount
+    record("staff.deactivated", actor_id=None, subject_person_id=person.id, details={"cases_released": released})
     return person

@@ -214,3 +214,173 @@ def test_a_refused_token_is_audited_and_logged_without_the_token(app, api, caplo
     for token in (guessed, revoked):
         assert token not in caplog.text
         assert token not in json.dumps([unknown.details, gone.details])
+
+
+# --- one request, one transaction ---------------------------------------------------------------
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_a_refused_two_sided_intake_adds_neither_organisation(app, api):
+    """The submitter is found in the register, the counterparty is a sub-unit: nothing is stored."""
+    before = _count(app, Organisation)
+    response = api("POST", "/cases", json={"kind": "mediation", "title": "Reklamasjon",
+                                           "submitter": {"orgnr": "310000019"}, "counterparty": {"orgnr": "310000167"}})
+    assert response.status_code == 400 and "sub-unit" in response.get_json()["message"]
+    assert _count(app, Organisation) == before
+    assert _count(app, Case) == 0
+
+
+def test_a_two_sided_intake_adds_both_organisations_with_the_case(app, api):
+    response = api("POST", "/cases", json={"kind": "mediation", "title": "Reklamasjon",
+                                           "submitter": {"orgnr": "310000019"}, "counterparty": {"orgnr": "310000035"}})
+    assert response.status_code == 201
+    with app.app_context():
+        case = db.session.scalar(sa.select(Case))
+        assert (case.submitter_org.orgnr, case.counterparty_org.orgnr) == ("310000019", "310000035")
+        assert case.submitter_org.register_checked_at is not None
+    assert _count(app, Organisation) == 2
+
+
+# --- the upload limit only for a valid token -----------------------------------------------------
+def _large_file(size: int) -> dict:
+    """A multipart body built in memory (a body refused unread leaves no temporary file open)."""
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(PDF + b"0" * size), filename="stor.pdf")})
+    return {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
+
+
+@pytest.mark.parametrize("token", [None, "osv_wrong"])
+def test_a_large_upload_without_a_valid_token_is_refused_unread(app, api, token):
+    number = api("POST", "/cases", json=COMPLAINT).get_json()["number"]
+    app.config["ORGSVC_UPLOAD_MAX_MB"] = 4  # the body would fit an upload, but not the small request limit
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = app.test_client().post(f"/api/v1/cases/{number}/documents", headers=headers, csrf=False,
+                                      **_large_file(3 * 1024 * 1024))
+    assert response.status_code == 413 and response.get_json()["error"] == "http_413"
+    assert _count(app, CaseDocument) == 0
+
+
+def test_a_large_upload_with_a_valid_token_goes_to_the_upload_rules(app, api):
+    number = api("POST", "/cases", json=COMPLAINT).get_json()["number"]
+    app.config["ORGSVC_UPLOAD_MAX_MB"] = 2.5  # the body fits the request limit; the file is too large
+    refused = api("POST", f"/cases/{number}/documents", **_large_file(3 * 1024 * 1024))
+    assert refused.status_code == 400 and refused.get_json()["error"] == "invalid_input"
+    app.config["ORGSVC_UPLOAD_MAX_MB"] = 4
+    added = api("POST", f"/cases/{number}/documents", **_large_file(3 * 1024 * 1024))
+    assert added.status_code == 201 and added.get_json()["size"] == len(PDF) + 3 * 1024 * 1024
+
+
+def test_the_token_is_looked_up_once_per_request(app, api, database):
+    """The upload limit and the view ask the same question; the database is asked once."""
+    from tests.support import statements_run
+
+    number = api("POST", "/cases", json=COMPLAINT).get_json()["number"]
+    with statements_run(database.engine) as statements:
+        assert api("POST", f"/cases/{number}/documents", data={"file": (io.BytesIO(PDF), "klage.pdf")},
+                   content_type="multipart/form-data").status_code == 201
+    assert sum("FROM api_client" in statement for statement in statements) == 1
+
+
+# --- RFC 6750 challenges --------------------------------------------------------------------------
+def test_a_request_without_a_token_is_told_how_to_authenticate(app, api):
+    response = app.test_client().get("/api/v1/cases/2026-000001")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="orgsvc"'
+
+
+@pytest.mark.parametrize("token", ["osv_wrong", "not-even-a-token", "revoked"])
+def test_a_refused_token_is_answered_invalid_token(app, api, token):
+    if token == "revoked":
+        with app.app_context():
+            token = create_client("gammel")
+            revoke_client("gammel")
+    response = api("GET", "/cases/2026-000001", token_override=token, check_request=False)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="orgsvc", error="invalid_token"'
+
+
+def test_the_portal_asks_no_bearer_token(app):
+    response = app.test_client().get("/cases/", headers={"Accept": "application/json"})
+    assert response.status_code == 401 and "WWW-Authenticate" not in response.headers
+
+
+# --- what the spec says, the service does --------------------------------------------------------
+@pytest.mark.parametrize("extra", [{"priority": "high"}, {"priority": "high", "caseworker": "Siri"}])
+def test_a_case_with_fields_the_spec_does_not_name_is_refused(app, api, extra):
+    response = api("POST", "/cases", json={**COMPLAINT, **extra}, check_request=False)
+    assert response.status_code == 400 and response.get_json()["error"] == "invalid_input"
+    for name in extra:
+        assert name in response.get_json()["message"]
+    assert _count(app, Case) == 0 and _count(app, Organisation) == 0
+
+
+def test_a_status_with_fields_the_spec_does_not_name_is_refused(app, api):
+    number = api("POST", "/cases", json=COMPLAINT).get_json()["number"]
+    response = api("PUT", f"/cases/{number}/status", json={"status": "closed", "reason": "x"}, check_request=False)
+    assert response.status_code == 400 and "reason" in response.get_json()["message"]
+    assert api("GET", f"/cases/{number}").get_json()["status"] == "submitted"
+
+
+def test_withdrawn_is_no_status_to_set(app, api):
+    number = api("POST", "/cases", json=COMPLAINT).get_json()["number"]
+    response = api("PUT", f"/cases/{number}/status", json={"status": "withdrawn"}, check_request=False)
+    assert response.status_code == 400 and response.get_json()["error"] == "invalid_input"
+    assert api("GET", f"/cases/{number}").get_json()["status"] == "submitted"
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/cases"), ("PUT", "/cases/{number}/status")])
+def test_a_json_body_over_the_request_limit_is_413(app, api, method, path):
+    number = api("POST", "/cases", json=COMPLAINT).get_json()["number"]
+    huge = {**COMPLAINT, "status": "closed", "description": "x" * 3 * 1024 * 1024}
+    response = api(method, path.format(number=number), json=huge, check_request=False)
+    assert response.status_code == 413 and response.get_json()["error"] == "http_413"
+    assert _count(app, Case) == 1
+
+
+def test_every_path_answers_405_to_a_method_it_does_not_have(app, api):
+    """Described once in the spec (a response for operations that do not exist), checked for every path."""
+    number = api("POST", "/cases", json=COMPLAINT).get_json()["number"]
+    from openapi_spec_validator.readers import read_from_filename
+
+    spec, _ = read_from_filename(str(SPEC))
+    assert "MethodNotAllowed" in spec["components"]["responses"]
+    for path, item in spec["paths"].items():
+        methods = {m.upper() for m in item if m in ("get", "put", "post", "delete", "patch")}
+        refused = next(m for m in ("DELETE", "PATCH", "PUT", "POST") if m not in methods)
+        response = app.test_client().open(f"/api/v1{path.format(number=number)}", method=refused, csrf=False)
+        assert response.status_code == 405, path
+        assert set(response.get_json()) == {"error", "message"}
+        assert methods <= set(response.headers["Allow"].split(", ")), path
+
+
+# --- the regulator's log ---------------------------------------------------------------------------
+def test_a_document_from_the_api_is_in_the_regulators_log(app, api, world):
+    from orgsvc.portal.frame import audit_label
+    from tests.support import login
+
+    number = api("POST", "/cases", json=COMPLAINT).get_json()["number"]
+    document_id = api("POST", f"/cases/{number}/documents", data={"file": (io.BytesIO(PDF), "klage.pdf")},
+                      content_type="multipart/form-data").get_json()["id"]
+    [added] = _audit_rows(app, "case.document_added")
+    assert (added.actor_id, added.object_type, added.details) == (
+        None, "case", {"document_id": document_id, "system": "klageportal"})
+    client = app.test_client()
+    login(client, world.caseworker.email)
+    with app.test_request_context():
+        label = audit_label("case.document_added")
+    assert client.get("/regulator/audit").get_data(as_text=True).count(label) == 1
+
+
+def test_the_fields_taken_are_the_fields_the_spec_names():
+    from openapi_spec_validator.readers import read_from_filename
+
+    from orgsvc.api.views import CASE_FIELDS, STATUS_FIELDS
+
+    spec, _ = read_from_filename(str(SPEC))
+    assert set(spec["components"]["schemas"]["CaseCreate"]["properties"]) == CASE_FIELDS
+    status_body = spec["paths"]["/cases/{number}/status"]["put"]["requestBody"]["content"]["application/json"]
+    assert set(status_body["schema"]["properties"]) == STATUS_FIELDS

@@ -114,7 +114,8 @@ def test_the_journeys(live, browser, artifacts):
         represent(lars, "blåbær", "BLÅBÆR OG TYTTEBÆR HANDEL AS")
         siri.click("Godkjenninger", role="link")
         siri.click("BLÅBÆR OG TYTTEBÆR HANDEL AS", role="link")
-        siri.fill("Begrunnelse (sendes til personen)", "Du står ikke som styreleder i Enhetsregisteret.")
+        siri.fill("Begrunnelse (sendes til personen og organisasjonen)",
+                  "Du står ikke som styreleder i Enhetsregisteret.")
         siri.click("Avvis")
         lars.goto("/")
         badge = lars.page.locator("header .badge")

@@ -645,3 +645,66 @@ def test_a_business_named_in_a_tip_or_guidance_is_no_party(app, world, kind):
         with pytest.raises(sa.exc.IntegrityError):
             db.session.flush()
         db.session.rollback()
+
+
+def test_a_refused_case_adds_no_counterparty_from_the_register(app, world):
+    """The business is found in the register but added only with a case that is created."""
+    from orgsvc.organisations.services import resolve_organisation
+
+    import_sample(app)
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(Organisation))
+        principal = load_principal(db.session.get(Person, world.user_a.id))
+        with pytest.raises(InvalidInput):
+            services.create_case(principal, world.org_a.id, "tip", "Tips", "Om butikken",
+                                 resolve_organisation("310000019"))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == before
+        case = services.create_case(principal, world.org_a.id, "mediation", "Klage", "Om butikken",
+                                    resolve_organisation("310000019"))
+        assert case.counterparty_org.orgnr == "310000019"
+
+
+# --- the regulator's log ------------------------------------------------------------------------
+def _audit(app, action) -> list[AuditEvent]:
+    with app.app_context():
+        rows = list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
+        db.session.expunge_all()
+        return rows
+
+
+def _in_the_regulators_log(app, client, action) -> int:
+    """How many times the log page names ``action`` (in the language the page is drawn in)."""
+    from orgsvc.portal.frame import audit_label
+
+    with app.test_request_context():
+        label = audit_label(action)
+    return client.get("/regulator/audit").get_data(as_text=True).count(label)
+
+
+def test_assigning_a_caseworker_is_in_the_regulators_log(app, client, world, cases):
+    login(client, world.caseworker.email)
+    assert client.post(f"/cases/{cases.a_against_b}/assign",
+                       data={"caseworker": str(world.regulator_admin.id)}).status_code == 302
+    [event] = _audit(app, "case.assigned")
+    assert (event.actor_id, event.subject_person_id, event.organisation_id) == (
+        world.caseworker.id, world.regulator_admin.id, world.org_a.id)
+    assert (event.object_type, event.object_id) == ("case", str(cases.a_against_b))
+    assert _in_the_regulators_log(app, client, "case.assigned") == 1
+
+
+def test_a_reply_is_in_the_regulators_log_without_its_text(app, client, world, cases):
+    assign_caseworker(app, cases.a_against_b, world.caseworker.id)
+    party = app.test_client()
+    login(party, world.user_a.email)
+    party.post(f"/cases/{cases.a_against_b}/messages", data={"recipient": str(world.caseworker.id), "body": "Svar?"})
+    with app.app_context():
+        message_id = db.session.scalar(sa.select(CaseMessage.id))
+    login(client, world.caseworker.email)
+    assert client.post(f"/cases/{cases.a_against_b}/messages/{message_id}/reply",
+                       data={"body": "Hemmelig svar"}).status_code == 302
+    [event] = _audit(app, "case.replied")
+    assert (event.actor_id, event.subject_person_id, event.organisation_id) == (
+        world.caseworker.id, world.user_a.id, world.org_a.id)
+    assert (event.object_type, event.object_id) == ("case", str(cases.a_against_b))
+    assert "Hemmelig svar" not in repr(event.details) and event.reason is None
+    assert _in_the_regulators_log(app, client, "case.replied") == 1
