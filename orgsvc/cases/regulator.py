@@ -20,6 +20,7 @@ from orgsvc.cases.services import (
     case_link,
     case_number,
     load_case,
+    news_of_new_case,
     pending_number,
     status_news_for_parties,
     text,
@@ -192,6 +193,7 @@ def intake(principal: Principal, checked: Intake, submitter: Organisation | NewO
     db.session.flush()
     case.number = case_number(case)
     add_event(case, "created", None)
+    news_of_new_case(case)
     record("case.created", actor_id=None, organisation_id=case.counterparty_org_id or case.submitter_org_id,
            obj=("case", case.id), details={"number": case.number, "system": principal.system})
     return case

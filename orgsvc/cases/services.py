@@ -208,9 +208,21 @@ def create_case(principal: Principal, organisation_id: int, kind: str, title: st
     db.session.add(CaseRepresentative(case_id=case.id, person_id=principal.person_id,
                                       organisation_id=organisation_id, added_by_id=principal.person_id))
     add_event(case, "created", principal.person_id)
+    news_of_new_case(case)
     record("case.created", actor_id=principal.person_id, organisation_id=organisation_id,
            obj=("case", case.id), details={"number": case.number, "kind": str(case_kind)})
     return case
+
+
+def news_of_new_case(case: Case) -> None:
+    """The business a mediation is about is told in its inbox (its administrators read it): the guide
+    has it log in «for å delta i en innsendt meklingssak som motpart». The submitting side needs no news
+    of its own case."""
+    if case.counterparty_org_id is None:
+        return
+    post_to_organisation(case.counterparty_org_id, "case_opened_against", link=case_link(case), number=case.number,
+                         title=case.title, party=counterpart_of(case, case.counterparty_org_id),
+                         organisation=case.counterparty_org.name)
 
 
 def pending_number() -> str:

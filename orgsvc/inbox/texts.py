@@ -75,6 +75,11 @@ TEXTS: dict[str, MessageText] = {
         _l("You have access to case %(number)s"),
         _l("An administrator has given you access to case %(number)s («%(title)s»)."),
     ),
+    "case_opened_against": MessageText(
+        _l("New mediation case %(number)s"),
+        _l("%(party)s has asked the Consumer Authority to mediate in a dispute with %(organisation)s: case "
+           "%(number)s («%(title)s»). Open the case to follow it and take part as the other party."),
+    ),
     "case_status_changed": MessageText(
         _l("New status in case %(number)s"),
         _l("The status of case %(number)s («%(title)s») has changed to %(status)s."),

@@ -384,3 +384,15 @@ def test_the_fields_taken_are_the_fields_the_spec_names():
     assert set(spec["components"]["schemas"]["CaseCreate"]["properties"]) == CASE_FIELDS
     status_body = spec["paths"]["/cases/{number}/status"]["put"]["requestBody"]["content"]["application/json"]
     assert set(status_body["schema"]["properties"]) == STATUS_FIELDS
+
+
+def test_the_business_a_complaint_is_about_is_told_in_its_inbox(app, api):
+    """«… for å delta i en innsendt meklingssak som motpart»: its administrators learn of it at once."""
+    from orgsvc.inbox.models import InboxMessage
+
+    number = api("POST", "/cases", json=COMPLAINT).get_json()["number"]
+    with app.app_context():
+        nordlys = db.session.scalar(sa.select(Organisation).where(Organisation.orgnr == "310000019"))
+        [news] = db.session.scalars(sa.select(InboxMessage).where(InboxMessage.recipient_organisation_id == nordlys.id))
+        assert (news.kind, news.params["number"], news.params["party"]) == ("case_opened_against", number,
+                                                                           "Kari Forbruker")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from orgsvc.cases.models import Case, CaseStatus
 from orgsvc.extensions import db
 from orgsvc.inbox.models import InboxMessage
+from orgsvc.organisations.models import Organisation
 from orgsvc.staff.services import deactivate_staff
 from tests.cases.fixtures import assign_caseworker, make_case
 from tests.factories import StaffFactory
@@ -143,3 +144,22 @@ def test_the_caseworkers_notice_of_a_message_leads_to_the_messages(app, client, 
         .status_code == 302
     [notice] = _inbox(app, "case_message_received", person_id=world.caseworker.id)
     assert notice.link == f"/cases/{cases.a_against_b}/documents"
+
+
+def test_a_business_named_in_a_new_mediation_is_told_and_the_submitter_is_not(app, client, world):
+    """The other party must log in to take part, so its administrators hear of the case in the inbox;
+    the organisation that submitted it has no news of its own case."""
+    login(client, world.admin_a.email)
+    with app.app_context():
+        orgnr_b = db.session.get(Organisation, world.org_b.id).orgnr
+    response = client.post("/cases/new", data={"kind": "mediation", "title": "Reklamasjon", "description": "Lekker.",
+                                               "counterparty": orgnr_b})
+    assert response.status_code == 302
+    [news] = _inbox(app, "case_opened_against", organisation_id=world.org_b.id)
+    assert news.params["party"] == world.org_a.name and news.link.startswith("/cases/")
+    assert not _inbox(app, "case_opened_against", organisation_id=world.org_a.id)
+
+    admin_b = app.test_client()
+    login(admin_b, world.admin_b.email)
+    inbox = admin_b.get("/inbox/").get_data(as_text=True)
+    assert f"Ny meklingssak {news.params['number']}" in inbox
