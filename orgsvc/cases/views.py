@@ -97,6 +97,8 @@ def _case_context(principal, case) -> dict:
         "can": lambda action: may(principal, action, case),
         "manages_access": side is not None and may_via(principal, "manage_access", case, side),
         "is_regulator": may(principal, "change_status", case),
+        # Which side a message, a document or a representative is on: the regulator sees both.
+        "side_names": {org.id: org.name for org in (case.submitter_org, case.counterparty_org) if org},
     }
 
 

@@ -163,3 +163,26 @@ def test_a_business_named_in_a_new_mediation_is_told_and_the_submitter_is_not(ap
     login(admin_b, world.admin_b.email)
     inbox = admin_b.get("/inbox/").get_data(as_text=True)
     assert f"Ny meklingssak {news.params['number']}" in inbox
+
+
+def test_the_caseworker_sees_which_side_wrote_and_who_represents_which_side(app, world, cases):
+    """Both sides write to the caseworker in a mediation; each sees only its own thread, the
+    caseworker both - so the caseworker's pages name the side of each message and representative."""
+    assign_caseworker(app, cases.a_against_b, world.caseworker.id)
+    for person in (world.user_a, world.admin_b):
+        party = app.test_client()
+        login(party, person.email)
+        assert party.post(f"/cases/{cases.a_against_b}/messages",
+                          data={"recipient": "", "body": f"Fra {person.name}"}).status_code == 302
+    caseworker = app.test_client()
+    login(caseworker, world.caseworker.email)
+    documents = caseworker.get(f"/cases/{cases.a_against_b}/documents").get_data(as_text=True)
+    for person, organisation in ((world.user_a, world.org_a), (world.admin_b, world.org_b)):
+        assert re.search(rf"{person.name} til saksbehandleren – på vegne av {organisation.name}</p>", documents)
+    page = caseworker.get(f"/cases/{cases.a_against_b}").get_data(as_text=True)
+    assert f"{world.user_a.name} ({world.org_a.name})" in page
+    assert "I tillegg ser hver organisasjons administratorer saken." in page
+
+    party_page = app.test_client()
+    login(party_page, world.user_a.email)
+    assert "på vegne av" not in party_page.get(f"/cases/{cases.a_against_b}/documents").get_data(as_text=True)
