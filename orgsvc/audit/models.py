@@ -33,6 +33,9 @@ class AuditEvent(db.Model):
     request_id: Mapped[str | None] = mapped_column(sa.String(32))
 
     actor = relationship("Person", primaryjoin="foreign(AuditEvent.actor_id) == Person.id", viewonly=True)
+    organisation = relationship(
+        "Organisation", primaryjoin="foreign(AuditEvent.organisation_id) == Organisation.id", viewonly=True
+    )
     subject = relationship(
         "Person", primaryjoin="foreign(AuditEvent.subject_person_id) == Person.id", viewonly=True
     )

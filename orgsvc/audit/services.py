@@ -52,7 +52,8 @@ def events(principal, organisation_id: int | None = None, page: int = 1):
 
     query = (
         sa.select(AuditEvent)
-        .options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject))
+        .options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject),
+                 selectinload(AuditEvent.organisation))
         .where(visible(principal, "audit_event", within_org=organisation_id))
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .limit(PAGE_SIZE + 1)
@@ -62,3 +63,15 @@ def events(principal, organisation_id: int | None = None, page: int = 1):
         query = query.where(AuditEvent.organisation_id == organisation_id)
     rows = list(db.session.scalars(query))
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def case_numbers(rows) -> dict[str, str]:
+    """The case numbers of the events that concern a case, by the event's object id: the log names the
+    case, not its database id (one query for the page)."""
+    from orgsvc.cases.models import Case  # the cases package records into this module
+
+    ids = {int(event.object_id) for event in rows if event.object_type == "case" and str(event.object_id).isdigit()}
+    if not ids:
+        return {}
+    return {str(case_id): number for case_id, number in db.session.execute(
+        sa.select(Case.id, Case.number).where(Case.id.in_(ids)))}

@@ -7,7 +7,7 @@ from flask_login import login_required
 
 from orgsvc.access import current_principal, guard
 from orgsvc.access.conditions import REGULATOR_AUDIT
-from orgsvc.audit.services import events
+from orgsvc.audit.services import case_numbers, events
 from orgsvc.organisations.context import current_organisation
 from orgsvc.organisations.services import by_orgnr
 from orgsvc.registry import orgnr as orgnumbers
@@ -26,7 +26,8 @@ def organisation_log():
     guard(principal, "view_audit", organisation)
     page = page_number()
     rows, has_more = events(principal, organisation.id, page)
-    return render_template("audit/log.html", rows=rows, has_more=has_more, page=page, organisation=organisation)
+    return render_template("audit/log.html", rows=rows, has_more=has_more, page=page, organisation=organisation,
+                           case_numbers=case_numbers(rows))
 
 
 @bp.get("/regulator/audit")
@@ -40,4 +41,5 @@ def regulator_log():
     rows, has_more = ([], False) if typed and organisation is None else events(
         principal, organisation.id if organisation else None, page)
     return render_template("audit/log.html", rows=rows, has_more=has_more, page=page, organisation=organisation,
-                           regulator=True, orgnr=typed)
+                           regulator=True, orgnr=typed, unknown_orgnr=bool(typed) and organisation is None,
+                           case_numbers=case_numbers(rows))

@@ -74,6 +74,12 @@ class Case(db.Model):
         return tuple(dict.fromkeys(i for i in (self.submitter_org_id, self.counterparty_org_id) if i is not None))
 
     @property
+    def logged_org_id(self) -> int | None:
+        """The organisation a case's log entries are filed under: the submitting one, or for a
+        consumer's complaint the business it is about (so filtering the log by it finds them)."""
+        return self.submitter_org_id or self.counterparty_org_id
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 

@@ -88,7 +88,7 @@ def change_status(principal: Principal, case_id: int, status: str) -> Case:
     case.closed_at = utcnow() if new == CaseStatus.CLOSED else None
     add_event(case, "status_changed", principal.person_id, old=str(old), new=str(new))
     status_news_for_parties(case)
-    record("case.status_changed", actor_id=principal.person_id, organisation_id=case.submitter_org_id,
+    record("case.status_changed", actor_id=principal.person_id, organisation_id=case.logged_org_id,
            obj=("case", case.id), details={"from": str(old), "to": str(new), "system": principal.system})
     return case
 
@@ -100,7 +100,7 @@ def assign(principal: Principal, case_id: int, caseworker_id: int | None) -> Cas
         raise InvalidInput(_l("Choose a caseworker."), field="caseworker")
     case.caseworker_id = caseworker_id
     add_event(case, "caseworker_assigned", principal.person_id, caseworker_id=caseworker_id)
-    record("case.assigned", actor_id=principal.person_id, organisation_id=case.submitter_org_id,
+    record("case.assigned", actor_id=principal.person_id, organisation_id=case.logged_org_id,
            subject_person_id=caseworker_id, obj=("case", case.id), details={"caseworker_id": caseworker_id})
     if caseworker_id and caseworker_id != principal.person_id:
         post_to_person(caseworker_id, "case_assigned", link=case_link(case), number=case.number, title=case.title)
@@ -194,7 +194,7 @@ def intake(principal: Principal, checked: Intake, submitter: Organisation | NewO
     case.number = case_number(case)
     add_event(case, "created", None)
     news_of_new_case(case)
-    record("case.created", actor_id=None, organisation_id=case.counterparty_org_id or case.submitter_org_id,
+    record("case.created", actor_id=None, organisation_id=case.logged_org_id,
            obj=("case", case.id), details={"number": case.number, "system": principal.system})
     return case
 

@@ -320,7 +320,7 @@ def withdraw(principal: Principal, case_id: int, reason: str | None) -> Case:
         post_to_person(caseworker_id, "case_withdrawn", link=case_link(case), number=case.number, title=case.title,
                        reason=reason)
     status_news_for_parties(case)  # «trukket» reaches the parties as any new status does
-    record("case.withdrawn", actor_id=principal.person_id, organisation_id=case.submitter_org_id,
+    record("case.withdrawn", actor_id=principal.person_id, organisation_id=case.logged_org_id,
            obj=("case", case.id), reason=reason)
     return case
 
@@ -360,7 +360,7 @@ def _record_document(principal: Principal, case_id: int, stored: uploads.StoredF
     db.session.flush()
     add_event(case, "document_added", principal.person_id, document_id=row.id, name=stored.original_name)
     if principal.system:  # the regulator's systems act for the regulator: their uploads go in its log
-        record("case.document_added", actor_id=None, organisation_id=case.submitter_org_id, obj=("case", case.id),
+        record("case.document_added", actor_id=None, organisation_id=case.logged_org_id, obj=("case", case.id),
                details={"document_id": row.id, "system": principal.system})
     return row
 
