@@ -45,8 +45,10 @@ TRANSITIONS = {
 
 
 def all_cases(principal: Principal, kind: str | None = None, status: str | None = None,
-              organisation_id: int | None = None, caseworker_id: int | None = None, page: int = 1):
-    """The regulator's list, newest activity first, with the filters asked for."""
+              organisation_id: int | None = None, caseworker_id: int | None = None, page: int = 1,
+              unassigned: bool = False):
+    """The regulator's list, newest activity first, with the filters asked for (``unassigned``: the
+    cases nobody has taken yet, new ones among them)."""
     guard(principal, "view", REGULATOR_CASES)
     query = (sa.select(Case).options(joinedload(Case.submitter_org), joinedload(Case.counterparty_org),
                                      joinedload(Case.caseworker))
@@ -60,6 +62,8 @@ def all_cases(principal: Principal, kind: str | None = None, status: str | None 
                                    Case.counterparty_org_id == organisation_id))
     if caseworker_id is not None:
         query = query.where(Case.caseworker_id == caseworker_id)
+    if unassigned:
+        query = query.where(Case.caseworker_id.is_(None))
     query = query.order_by(Case.last_activity_at.desc(), Case.id.desc()).limit(PAGE_SIZE + 1)
     rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE)).unique())
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE

@@ -317,12 +317,12 @@ def regulator_list():
     guard(principal, "view", REGULATOR_CASES)  # before anything is looked up for the filters
     orgnr = request.args.get("orgnr", "").strip()
     organisation = by_orgnr(orgnumbers.normalise(orgnr)) if orgnr else None
-    mine, page = request.args.get("mine") == "1", page_number()
+    mine, unassigned, page = request.args.get("mine") == "1", request.args.get("unassigned") == "1", page_number()
     rows, has_more = ([], False) if orgnr and organisation is None else regulator.all_cases(
         principal, request.args.get("kind"), request.args.get("status"),
-        organisation.id if organisation else None, principal.person_id if mine else None, page)
+        organisation.id if organisation else None, principal.person_id if mine else None, page, unassigned)
     return render_template("cases/regulator_list.html", rows=rows, has_more=has_more, page=page,
-                           args=request.args, kinds=TABS)
+                           args=request.args, kinds=TABS, unknown_orgnr=bool(orgnr) and organisation is None)
 
 
 @bp.post("/cases/<int:case_id>/status")

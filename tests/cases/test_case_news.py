@@ -186,3 +186,14 @@ def test_the_caseworker_sees_which_side_wrote_and_who_represents_which_side(app,
     party_page = app.test_client()
     login(party_page, world.user_a.email)
     assert "på vegne av" not in party_page.get(f"/cases/{cases.a_against_b}/documents").get_data(as_text=True)
+
+
+def test_caseworkers_find_the_cases_nobody_has_taken_and_are_told_of_an_unknown_number(app, client, world,
+                                                                                        cases):
+    """New cases reach no one in particular: «Bare de uten saksbehandler» is where they are found."""
+    assign_caseworker(app, cases.a_against_b, world.caseworker.id)
+    login(client, world.caseworker.email)
+    unassigned = client.get("/regulator/cases?unassigned=1").get_data(as_text=True)
+    assert "2026-900002" in unassigned and "2026-900001" not in unassigned
+    unknown = client.get("/regulator/cases?orgnr=Nordlys").get_data(as_text=True)
+    assert "Vi fant ingen organisasjon med nummeret Nordlys." in unknown
