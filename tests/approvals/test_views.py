@@ -111,10 +111,13 @@ def test_the_queue_shows_the_last_day_to_answer_not_the_midnight_after_it(app, c
         membership = membership_of(world.pending_admin, world.org_pending)
         membership.requested_at = datetime(2026, 11, 20, 9, tzinfo=UTC)
         db.session.commit()
+        membership_id = membership.id
     login(client, world.caseworker.email)
     page = client.get("/approvals/").get_data(as_text=True)
     row = next(row for row in re.findall(r"<tr>(.*?)</tr>", page, re.S) if world.pending_admin.name in row)
     assert "23.11.2026" in row and "24.11.2026" not in row and "00:00" not in row
+    detail = client.get(f"/approvals/{membership_id}").get_data(as_text=True)
+    assert "<dt>Svarfrist</dt><dd>23.11.2026" in detail, "the request's own page says it too"
 
 
 def test_the_regulator_sees_that_the_register_marks_the_organisation_bankrupt(app, world):
