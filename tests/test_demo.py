@@ -51,3 +51,14 @@ def test_demo_is_refused_in_production(tmp_path):
     result = create_app(config).test_cli_runner().invoke(args=["demo"])
     assert result.exit_code != 0
     assert "never loaded in production" in result.output
+
+
+def test_the_demos_waiting_administrator_comes_with_the_register_check(app, runner):
+    """The regulator's queue shows what Enhetsregisteret says, as for a real registration, once."""
+    from orgsvc.approvals.models import RegisterCheck
+
+    for _run in range(2):
+        assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        checks = list(db.session.scalars(sa.select(RegisterCheck)))
+    assert len(checks) == 1 and checks[0].outcome != "pending"
