@@ -155,6 +155,16 @@ def test_follow_links_from_before_0013_have_no_expiry_and_are_refused(tmp_path):
     is unknown); the follows themselves stay. Downgrading drops only the column."""
     with _migrated_to(tmp_path, "0012_register_proceedings") as old_rows:
         with old_rows() as connection, connection:
+            # Whole rows behind it: SQLite copies the table to drop the column on the way down, and a
+            # dangling reference could then be reported as broken by that copy.
+            connection.execute("INSERT INTO organisation (id, orgnr, name, status, created_at) "
+                               "VALUES (1, '310000019', 'NORDLYS ELEKTRONIKK AS', 'approved', '2026-11-20')")
+            connection.execute("INSERT INTO person (id, email, email_key, full_name, locale, is_active, created_at) "
+                               "VALUES (1, 'kari@example.com', 'kari@example.com', 'Kari', 'nb', 1, '2026-11-20')")
+            connection.execute(
+                "INSERT INTO case_file (id, number, kind, status, title, description, submitter_org_id, created_via, "
+                "created_at, last_activity_at) "
+                "VALUES (1, 'n1', 'tip', 'submitted', 't', 'd', 1, 'portal', '2026-11-20', '2026-11-20')")
             connection.execute(
                 "INSERT INTO case_follow (id, case_id, person_id, email, confirmed_at, token_hash, created_at) "
                 "VALUES (1, 1, 1, 'kundeservice@example.com', NULL, ?, '2026-11-20')", (token_hash("old-link"),))

@@ -103,6 +103,12 @@ def run_migrations_online():
             context.run_migrations()
 
 
+def _broken_references(driver) -> set:
+    """(table, row, parent table) of each row whose reference points nowhere. Not the check's fkid:
+    it numbers a table's foreign keys in their order, which a copied table may not keep."""
+    return {(table, rowid, parent) for table, rowid, parent, _fkid in driver.execute('PRAGMA foreign_key_check')}
+
+
 @contextlib.contextmanager
 def _sqlite_foreign_keys_off(connection):
     """SQLite changes a table by copying it (batch mode) and dropping the old one, and with foreign
@@ -116,9 +122,9 @@ def _sqlite_foreign_keys_off(connection):
     driver = connection.connection.dbapi_connection
     driver.execute('PRAGMA foreign_keys = OFF')
     try:
-        broken_before = set(driver.execute('PRAGMA foreign_key_check').fetchall())
+        broken_before = _broken_references(driver)
         yield
-        broken = set(driver.execute('PRAGMA foreign_key_check').fetchall()) - broken_before
+        broken = _broken_references(driver) - broken_before
         if broken:
             raise RuntimeError(f'the migration left rows that refer to nothing: {sorted(broken)[:5]}')
     finally:
