@@ -10,10 +10,14 @@ from orgsvc.roles.services import NOTE_MAX, REASON_MAX, REASON_MIN
 from orgsvc.web import Form
 
 
+def required_reason(label) -> TextAreaField:
+    """The reason a rejection must give, with ``label`` saying who is told it."""
+    return TextAreaField(label, validators=[DataRequired(_l("Write a reason; the person is told it.")),
+                                            Length(min=3, max=REASON_MAX)])
+
+
 class RejectForm(Form):
-    reason = TextAreaField(_l("Reason (the person is told)"),
-                           validators=[DataRequired(_l("Write a reason; the person is told it.")),
-                                       Length(min=3, max=REASON_MAX)])
+    reason = required_reason(_l("Reason (the person is told)"))
 
 
 class RemoveForm(Form):
