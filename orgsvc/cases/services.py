@@ -284,18 +284,20 @@ def representatives(case: Case) -> list[CaseRepresentative]:
 
 
 # --- «Trekk saken» ----------------------------------------------------------------------------
+def assigned_caseworker(case: Case) -> Person | None:
+    """The caseworker the parties write to: the assigned one while still active staff, else None."""
+    caseworker = case.caseworker
+    return caseworker if caseworker is not None and caseworker.is_staff else None
+
+
 def _caseworkers_to_tell(case: Case) -> list[int]:
     """The case's caseworker, or every active member of staff when none is assigned - or when the
     assigned one has been deactivated, so that no message or withdrawal goes where nobody reads it."""
-    active = list(db.session.scalars(sa.select(StaffMember.person_id).where(StaffMember.is_active.is_(True))
-                                     .order_by(StaffMember.person_id)))
-    return [case.caseworker_id] if case.caseworker_id in active else active
-
-
-def assigned_caseworker(case: Case) -> Person | None:
-    """The caseworker a party writes to: the assigned one while still active, else None (the
-    message then goes to every active caseworker)."""
-    return case.caseworker if case.caseworker_id and _caseworkers_to_tell(case) == [case.caseworker_id] else None
+    assigned = assigned_caseworker(case)
+    if assigned is not None:
+        return [assigned.id]
+    return list(db.session.scalars(sa.select(StaffMember.person_id).where(StaffMember.is_active.is_(True))
+                                   .order_by(StaffMember.person_id)))
 
 
 @transactional
