@@ -42,10 +42,9 @@ def choose():
             unavailable = True
         else:
             hint = None if results else services.why_no_match(form.q.data)
-    connections = {orgnr: str(grant.status) for orgnr, (_org, grant) in _connections().items()}
     return render_template("organisations/choose.html", form=form, results=results, unavailable=unavailable,
                            searched=bool(form.q.data), hint=hint, main_url=_main_entity_url(hint),
-                           connections=connections)
+                           connections=_connection_statuses())
 
 
 @bp.get("/search")
@@ -61,11 +60,11 @@ def search():
     except RegisterUnavailable:
         return jsonify(results=[], unavailable=True, message=str(services.REGISTER_DOWN)), 503
     hint = None if results else services.why_no_match(form.q.data or "")
-    connections = _connections()
+    connections = _connection_statuses()
     return jsonify(unavailable=False, hint=str(hint) if hint else None, main_url=_main_entity_url(hint), results=[
         {"orgnr": c.orgnr, "orgnr_formatted": orgnumbers.format_orgnr(c.orgnr), "name": c.name, "place": c.place,
          "known": c.known, "url": url_for(".join", orgnr=c.orgnr),
-         "connection": str(connections[c.orgnr][1].status) if c.orgnr in connections else None} for c in results])
+         "connection": connections.get(c.orgnr)} for c in results])
 
 
 def _connections() -> dict:
@@ -73,6 +72,11 @@ def _connections() -> dict:
     organisation is marked in the results, and its «Registrer meg» says they are connected (or
     waiting) instead of offering a registration that could only be refused."""
     return {organisation.orgnr: (organisation, grant) for organisation, grant in organisations_of_current_person()}
+
+
+def _connection_statuses() -> dict[str, str]:
+    """«active» or «pending» by organisation number, for marking search results."""
+    return {orgnr: str(grant.status) for orgnr, (_organisation, grant) in _connections().items()}
 
 
 def _main_entity_url(hint) -> str | None:
