@@ -65,6 +65,14 @@ class Conflict(DomainError):
     default_message = _l("This has already been changed by someone else.")
 
 
+class UnprocessableRequest(DomainError):
+    """Well-formed, but not something the service can do (e.g. a key reused for another request)."""
+
+    status = 422
+    code = "unprocessable"
+    default_message = _l("The request cannot be carried out as sent.")
+
+
 class TooManyRequests(DomainError):
     status = 429
     code = "too_many_requests"
@@ -89,6 +97,7 @@ HTTP_TITLES = {
     405: _l("Method not allowed"),
     409: _l("Not possible"),
     413: _l("Too large"),
+    422: _l("Cannot be carried out"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong"),
     503: _l("Temporarily unavailable"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from orgsvc.api import auth
+from orgsvc.api import auth, idempotency
 from orgsvc.errors import DomainError
 
 
@@ -42,3 +42,10 @@ def revoke_client(name: str):
     if not auth.revoke_client(name):
         raise click.ClickException(f"no active API client named {name!r}")
     click.echo(f"Revoked {name}.")
+
+
+@api_cli.command("purge-request-keys")
+@with_appcontext
+def purge_request_keys():
+    """Delete Idempotency-Keys older than 24 hours (daily, from cron)."""
+    click.echo(f"Deleted {idempotency.purge()} request keys older than 24 hours.")

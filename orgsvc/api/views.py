@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, Response, jsonify, request
 
-from orgsvc.api.auth import client_principal
+from orgsvc.api import idempotency
+from orgsvc.api.auth import authenticated_client, client_principal
 from orgsvc.cases import regulator, services
 from orgsvc.cases.models import Case, CaseDocument
 from orgsvc.errors import InvalidInput
@@ -76,10 +78,26 @@ def openapi():
     return Response(SPEC.read_text(encoding="utf-8"), mimetype="application/yaml")
 
 
-@bp.post("/cases")
-def create_case():
-    principal = client_principal()
-    body = _json_body(CASE_FIELDS)
+def _request_key(fingerprint: Callable[[], str]) -> idempotency.RequestKey | None:
+    """The request's ``Idempotency-Key`` for its client, or None when none was sent."""
+    key = idempotency.parse_key(request.headers.get(idempotency.HEADER))
+    if key is None:
+        return None
+    return idempotency.RequestKey(authenticated_client().id, key, fingerprint())
+
+
+def _created(payload: dict, replayed: bool, location: str | None = None) -> Response:
+    """201 with what was created; a replayed answer (the key's earlier request) says so."""
+    response = jsonify(payload)
+    response.status_code = 201
+    if location:
+        response.headers["Location"] = location
+    if replayed:
+        response.headers[idempotency.REPLAYED_HEADER] = "true"
+    return response
+
+
+def _intake(principal, body: dict, remember) -> Case:
     for key in ("kind", "title", "description"):
         if body.get(key) is not None and not isinstance(body.get(key), str):
             raise InvalidInput(f"{key} must be a string", field=key)
@@ -87,12 +105,19 @@ def create_case():
     # orgsvc are added in intake's transaction, with the case, so a refusal leaves nothing behind.
     checked = regulator.check_intake(principal, body.get("kind") or "", body.get("title"), body.get("description"),
                                      _side(body, "submitter"), _side(body, "counterparty"))
-    case = regulator.intake(principal, checked, _organisation(checked.submitter_orgnr),
-                            _organisation(checked.counterparty_orgnr))
-    response = jsonify(_case_json(case))
-    response.status_code = 201
-    response.headers["Location"] = f"/api/v1/cases/{case.number}"
-    return response
+    return regulator.intake(principal, checked, _organisation(checked.submitter_orgnr),
+                            _organisation(checked.counterparty_orgnr), remember)
+
+
+@bp.post("/cases")
+def create_case():
+    principal = client_principal()
+    body = _json_body(CASE_FIELDS)
+    key = _request_key(lambda: idempotency.json_fingerprint(request.method, request.path, body))
+    case, replayed = idempotency.once(key, Case, lambda remember: _intake(principal, body, remember))
+    if replayed:  # read again through the access layer, as GET would
+        case = regulator.by_number(principal, case.number)
+    return _created(_case_json(case), replayed, f"/api/v1/cases/{case.number}")
 
 
 @bp.get("/cases/<number>")
@@ -103,14 +128,15 @@ def get_case(number):
 @bp.post("/cases/<number>/documents")
 def add_document(number):
     principal = client_principal()
-    case = regulator.by_number(principal, number, "upload")
+    case_id = regulator.by_number(principal, number).id
     upload = request.files.get("file")
     if upload is None:
         raise InvalidInput("send the file as multipart/form-data in the field 'file'", field="file")
-    document = services.add_document(principal, case.id, upload.stream, upload.filename, None)
-    response = jsonify(_document_json(document))
-    response.status_code = 201
-    return response
+    key = _request_key(lambda: idempotency.file_fingerprint(request.method, request.path, upload.filename,
+                                                            upload.stream))
+    document, replayed = idempotency.once(key, CaseDocument, lambda remember: services.add_document(
+        principal, case_id, upload.stream, upload.filename, None, remember))  # may the client upload: asked there
+    return _created(_document_json(document), replayed)
 
 
 @bp.put("/cases/<number>/status")

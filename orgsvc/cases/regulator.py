@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -182,9 +183,11 @@ def _orgnr(value: str | None, field: str) -> str | None:
 
 @transactional
 def intake(principal: Principal, checked: Intake, submitter: Organisation | NewOrganisation | None,
-           counterparty: Organisation | NewOrganisation | None) -> Case:
+           counterparty: Organisation | NewOrganisation | None,
+           remember: Callable[[Case], None] | None = None) -> Case:
     """Create the checked case; its organisations are ``checked``'s numbers as ``resolve_organisation``
-    found them, those new to orgsvc added here with the case (all or nothing)."""
+    found them, those new to orgsvc added here with the case (all or nothing). ``remember`` (the
+    request's idempotency key) is called with the case in the same transaction."""
     guard(principal, "create", CASE_INTAKE)
     submitter = organisation_for(submitter) if submitter is not None else None
     counterparty = organisation_for(counterparty) if counterparty is not None else None
@@ -200,6 +203,8 @@ def intake(principal: Principal, checked: Intake, submitter: Organisation | NewO
     news_of_new_case(case)
     record("case.created", actor_id=None, organisation_id=case.logged_org_id,
            obj=("case", case.id), details={"number": case.number, "system": principal.system})
+    if remember is not None:
+        remember(case)
     return case
 
 

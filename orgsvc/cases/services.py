@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -329,8 +330,9 @@ def withdraw(principal: Principal, case_id: int, reason: str | None) -> Case:
 
 # --- «Ettersend dokumentasjon» ----------------------------------------------------------------
 def add_document(principal: Principal, case_id: int, stream, filename: str | None,
-                 organisation_id: int | None) -> CaseDocument:
+                 organisation_id: int | None, remember: Callable[[CaseDocument], None] | None = None) -> CaseDocument:
     """Store an uploaded file for a case. A refusal stores nothing, on disk or in the database.
+    ``remember`` (an API request's idempotency key) is called with the document in its transaction.
 
     When the database cannot take the row (at the insert or at the commit), the stored file is
     removed and the person is told to try again (Unavailable), not shown a crash.
@@ -338,7 +340,7 @@ def add_document(principal: Principal, case_id: int, stream, filename: str | Non
     load_case(principal, case_id, "upload")
     stored = uploads.receive(stream, filename)
     try:
-        return _record_document(principal, case_id, stored, organisation_id)
+        return _record_document(principal, case_id, stored, organisation_id, remember)
     except sa.exc.DBAPIError as error:
         uploads.discard(stored)
         log.error("case %s: the document row could not be written, the stored file is removed: %s",
@@ -351,7 +353,7 @@ def add_document(principal: Principal, case_id: int, stream, filename: str | Non
 
 @transactional
 def _record_document(principal: Principal, case_id: int, stored: uploads.StoredFile,
-                     organisation_id: int | None) -> CaseDocument:
+                     organisation_id: int | None, remember: Callable[[CaseDocument], None] | None) -> CaseDocument:
     case = locked_case(principal, case_id, "upload")  # again, in the transaction that writes
     side = organisation_id if organisation_id in case.party_org_ids else None
     row = CaseDocument(case_id=case.id, original_name=stored.original_name, stored_name=stored.stored_name,
@@ -364,6 +366,8 @@ def _record_document(principal: Principal, case_id: int, stored: uploads.StoredF
     if principal.system:  # the regulator's systems act for the regulator: their uploads go in its log
         record("case.document_added", actor_id=None, organisation_id=case.logged_org_id, obj=("case", case.id),
                details={"document_id": row.id, "system": principal.system})
+    if remember is not None:
+        remember(row)
     return row
 
 

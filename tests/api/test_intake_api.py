@@ -9,8 +9,6 @@ import logging
 
 import pytest
 import sqlalchemy as sa
-from openapi_core import OpenAPI
-from openapi_core.testing import MockRequest, MockResponse
 
 from orgsvc.api.auth import create_client, revoke_client
 from orgsvc.api.views import SPEC
@@ -19,33 +17,6 @@ from orgsvc.cases.models import Case, CaseDocument
 from orgsvc.extensions import db
 from orgsvc.organisations.models import Organisation
 from tests.cases.test_uploads import MP4, PDF
-from tests.registry.fixtures import import_sample
-
-OPENAPI = OpenAPI.from_path(SPEC)
-
-
-@pytest.fixture
-def api(app):
-    import_sample(app)
-    with app.app_context():
-        token = create_client("klageportal")
-    client = app.test_client()
-
-    def call(method, path, token_override=None, check_request=True, **kwargs):
-        headers = {"Authorization": f"Bearer {token_override or token}"}
-        response = client.open(f"/api/v1{path}", method=method, headers=headers, csrf=False, **kwargs)
-        sent = response.request
-        body = json.dumps(kwargs["json"]).encode() if "json" in kwargs else b""
-        openapi_request = MockRequest("http://localhost", method.lower(), sent.path, headers=dict(sent.headers),
-                                      data=body, content_type=sent.mimetype or "application/json")
-        if check_request and "json" in kwargs:
-            OPENAPI.validate_request(openapi_request)
-        OPENAPI.validate_response(openapi_request, MockResponse(
-            response.get_data(), response.status_code, dict(response.headers), response.mimetype))
-        return response
-
-    return call
-
 
 COMPLAINT = {"kind": "mediation", "title": "Reklamasjon på vaskemaskin", "description": "Maskinen lekker.",
              "submitter": {"consumer": "Kari Forbruker"}, "counterparty": {"orgnr": "310 000 019"}}

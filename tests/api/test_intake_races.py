@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import sqlalchemy as sa
 
 from orgsvc.access import Principal
-from orgsvc.cases import regulator
-from orgsvc.cases.models import Case
+from orgsvc.api import idempotency
+from orgsvc.api.auth import create_client
+from orgsvc.api.models import ApiClient
+from orgsvc.audit.models import AuditEvent
+from orgsvc.cases import regulator, services
+from orgsvc.cases.models import Case, CaseDocument
+from orgsvc.cases.uploads import upload_dir
 from orgsvc.extensions import db
 from orgsvc.organisations.models import Organisation
 from orgsvc.organisations.services import resolve_organisation
+from tests.cases.test_uploads import PDF
 from tests.registry.fixtures import import_sample
 from tests.support import run_at_once
 
@@ -36,3 +44,62 @@ def test_two_intakes_adding_the_same_organisation_at_once_share_it(app, database
         [organisation_id] = db.session.scalars(sa.select(Organisation.id).where(Organisation.orgnr == "310000019"))
         assert results == [organisation_id, organisation_id]
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 2
+
+
+def _client_key(app, fingerprint: str) -> idempotency.RequestKey:
+    with app.app_context():
+        create_client("klageportal")
+        client_id = db.session.scalar(sa.select(ApiClient.id).where(ApiClient.name == "klageportal"))
+    return idempotency.RequestKey(client_id, "8e03978e-40d5-43e8-bc93-6894a57f9324", fingerprint)
+
+
+def test_two_intakes_with_one_idempotency_key_at_once_make_one_case(app, database):
+    """Both found the key unused and created a case; the second's key waits for the first's
+    transaction, fails on it, and everything the second did is rolled back: one case, one log entry,
+    and both answer with it."""
+    principal = Principal(person_id=None, system="klageportal")
+    key = _client_key(app, "a" * 64)
+
+    def intake():
+        def create(remember):
+            checked = regulator.check_intake(principal, "tip", "Tips om butikken", None, (None, "Kari"), (None, None))
+            return regulator.intake(principal, checked, None, None, remember)
+
+        case, replayed = idempotency.once(key, Case, create)
+        return case.id, replayed
+
+    meet = "INSERT INTO case_file" if database.backend == "postgresql" else None
+    results = run_at_once(app, [intake, intake], meet_before=meet)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert results[0][0] == results[1][0]
+    assert sorted(replayed for _, replayed in results) == [False, True]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "case.created")) == 1
+
+
+def test_two_uploads_with_one_idempotency_key_at_once_store_one_document(app, database):
+    """Both found the key unused and received the file; the second waits for the case's lock, fails
+    on the key, and its file is removed from the disk again."""
+    principal = Principal(person_id=None, system="klageportal")
+    key = _client_key(app, "b" * 64)
+    with app.app_context():
+        checked = regulator.check_intake(principal, "tip", "Tips", None, (None, "Kari"), (None, None))
+        case_id = regulator.intake(principal, checked, None, None).id
+
+    def add():
+        document, replayed = idempotency.once(key, CaseDocument, lambda remember: services.add_document(
+            principal, case_id, io.BytesIO(PDF), "klage.pdf", None, remember))
+        return document.id, replayed
+
+    # PostgreSQL: both meet after looking for the key, before reading the case (then one waits for
+    # the other's lock on it).
+    meet = "SELECT case_file" if database.backend == "postgresql" else None
+    results = run_at_once(app, [add, add], meet_before=meet)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert results[0][0] == results[1][0]
+    assert sorted(replayed for _, replayed in results) == [False, True]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseDocument)) == 1
+        assert len([path for path in upload_dir().rglob("*") if path.is_file()]) == 1
