@@ -240,21 +240,28 @@ def _error_problems(errors: list[dict], in_fault) -> list[str]:
     return problems
 
 
-def _count_writes(writes: list[dict], stored: tuple[set[str], set[str]], in_fault) -> tuple[list[str], dict]:
-    """Every acknowledged write must be stored; a write may go unanswered only in a fault."""
+def _count_writes(writes: list[dict], stored: tuple[set[str], Counter[str]], in_fault) -> tuple[list[str], dict]:
+    """Every acknowledged write must be stored, an intake exactly once (its answers lost in a fault
+    are asked for again with its Idempotency-Key); a write may go unanswered only in a fault."""
     messages, intakes = stored
     stored_keys = {"message": messages, "intake": intakes}
     acknowledged = [w for w in writes if w["ok"]]
     lost = [w for w in acknowledged if w["key"] not in stored_keys[w["what"]]]
     unanswered = [w for w in writes if not w["ok"]]
+    sent_again = [w for w in writes if w.get("attempts", 1) > 1]
+    twice = sorted(key for key, made in intakes.items() if made > 1)
     problems = [f"acknowledged {w['what']} {w['key']} is not stored" for w in lost]
+    problems += [f"intake {key} made {intakes[key]} cases" for key in twice]
     problems += [f"{w['what']} refused with {w['status']} outside a fault" for w in unanswered
                  if w["status"] not in (0, 503) or not in_fault(w["t"])]
     if not acknowledged:
         problems.append("no write was acknowledged: the load did not run")
     facts = {"writes submitted": len(writes), "writes acknowledged": len(acknowledged),
              "acknowledged and stored": len(acknowledged) - len(lost), "answer lost in a fault": len(unanswered),
-             "of those, stored anyway": sum(1 for w in unanswered if w["key"] in stored_keys[w["what"]])}
+             "of those, stored anyway": sum(1 for w in unanswered if w["key"] in stored_keys[w["what"]]),
+             "intakes sent again after a lost answer": len(sent_again),
+             "of those, answered with the first case": sum(1 for w in sent_again if w.get("replayed")),
+             "intakes stored twice": len(twice)}
     return problems, facts
 
 
@@ -323,8 +330,9 @@ def _report(plan: Plan, verdict: Verdict) -> str:
              "| measure | value |", "|---|---|"]
     for key in ("requests", "rps", "p50_ms", "p99_ms", "writes submitted", "writes acknowledged",
                 "acknowledged and stored", "answer lost in a fault", "of those, stored anyway",
-                "errors inside fault windows", "leaks", "sessions lost", "answer to the cut upload",
-                "answer when sent again", "documents stored"):
+                "intakes sent again after a lost answer", "of those, answered with the first case",
+                "intakes stored twice", "errors inside fault windows", "leaks", "sessions lost",
+                "answer to the cut upload", "answer when sent again", "documents stored"):
         if key in facts:
             lines.append(f"| {key} | {facts[key]} |")
     lines.append(f"| faults | {'; '.join(facts.get('faults', [])) or 'none'} |")

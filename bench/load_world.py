@@ -9,6 +9,7 @@ case titles ``Sak LT-0042-007``, cases sent in through the API ``Inntak LT-0042-
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 import sqlalchemy as sa
@@ -122,11 +123,11 @@ def build(organisations: int, users: int, cases: int, password: str) -> LoadWorl
     return LoadWorld(password, token, orgnrs, personas)
 
 
-def stored_writes() -> tuple[set[str], set[str]]:
-    """Message keys and intake keys that are in the database after the run."""
+def stored_writes() -> tuple[set[str], Counter[str]]:
+    """Message keys, and how many cases each intake key made, in the database after the run."""
     bodies = db.session.scalars(sa.select(CaseMessage.body).where(CaseMessage.body.like("Melding %"))).all()
     titles = db.session.scalars(sa.select(Case.title).where(Case.title.like("Inntak LT-%"))).all()
-    return {body.split()[1] for body in bodies}, {title.rsplit("-", 1)[1] for title in titles}
+    return {body.split()[1] for body in bodies}, Counter(title.rsplit("-", 1)[1] for title in titles)
 
 
 def documents_named(name: str) -> int:

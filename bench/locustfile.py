@@ -26,6 +26,7 @@ WORLD = json.loads(Path(os.environ["ORGSVC_LOAD_WORLD"]).read_text())
 RECORD = Path(os.environ["ORGSVC_LOAD_RECORD"])
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _lock = threading.Lock()
+INTAKE_ATTEMPTS, RETRY_PAUSE = 20, 0.5  # a fault window lasts a few seconds
 _pools = {role: itertools.cycle([p for p in WORLD["personas"] if p["role"] == role])
           for role in ("administrator", "user")}
 
@@ -153,18 +154,34 @@ class IntakeSystem(HttpUser):
     @task
     def send_in_a_case(self) -> None:
         org, orgnr = random.choice(list(WORLD["orgnrs"].items()))
-        key = uuid.uuid4().hex[:8]
-        headers = {"Authorization": f"Bearer {WORLD['api_token']}"}
+        key = uuid.uuid4().hex[:12]
+        # The key names the request: an answer lost in a fault is asked for again with it, as a real
+        # client would, and must bring the first case, not a second.
+        headers = {"Authorization": f"Bearer {WORLD['api_token']}", "Idempotency-Key": key}
         body = {"kind": "mediation", "title": intake_title(org, key), "description": "Sendt inn under lasttest.",
                 "submitter": {"consumer": "Ola Forbruker"}, "counterparty": {"orgnr": orgnr}}
-        answer = self.client.post("/api/v1/cases", json=body, headers=headers, name="/api/v1/cases")
-        if answer.status_code == 0 or answer.status_code >= 500:
-            record("error", status=answer.status_code, path="/api/v1/cases")
-        record("write", what="intake", key=key, status=answer.status_code, ok=answer.status_code == 201)
+        answer, attempts = self.post_until_answered(body, headers)
+        replayed = answer.headers.get("Idempotent-Replayed") == "true"
+        record("write", what="intake", key=key, status=answer.status_code, ok=answer.status_code == 201,
+               attempts=attempts, replayed=replayed)
         if answer.status_code == 201:
-            number = answer.json()["number"]
-            again = self.client.get(f"/api/v1/cases/{number}", headers=headers, name="/api/v1/cases/[number]")
-            if again.status_code == 0 or again.status_code >= 500:
-                record("error", status=again.status_code, path="/api/v1/cases/[number]")
-            elif again.status_code != 200 or again.json()["counterparty"]["orgnr"] != orgnr:
-                record("leak", path=f"/api/v1/cases/{number}", what="not the case sent in", persona="api")
+            self.read_back(answer.json()["number"], orgnr, headers)
+
+    def post_until_answered(self, body: dict, headers: dict):
+        """The answer, and how many sends it took: a lost answer (a fault) is sent again, same key."""
+        attempts = 0
+        while True:
+            attempts += 1
+            answer = self.client.post("/api/v1/cases", json=body, headers=headers, name="/api/v1/cases")
+            if answer.status_code == 0 or answer.status_code >= 500:
+                record("error", status=answer.status_code, path="/api/v1/cases")
+            if answer.status_code not in (0, 502, 503) or attempts == INTAKE_ATTEMPTS:
+                return answer, attempts
+            time.sleep(RETRY_PAUSE)
+
+    def read_back(self, number: str, orgnr: str, headers: dict) -> None:
+        again = self.client.get(f"/api/v1/cases/{number}", headers=headers, name="/api/v1/cases/[number]")
+        if again.status_code == 0 or again.status_code >= 500:
+            record("error", status=again.status_code, path="/api/v1/cases/[number]")
+        elif again.status_code != 200 or again.json()["counterparty"]["orgnr"] != orgnr:
+            record("leak", path=f"/api/v1/cases/{number}", what="not the case sent in", persona="api")
