@@ -85,6 +85,7 @@ SETTINGS = (
     Setting("ORGSVC_LOGIN_LIMIT_PER_ACCOUNT", "ORGSVC_LOGIN_LIMIT_PER_ACCOUNT"),
     Setting("ORGSVC_LOGIN_LIMIT_PER_ADDRESS", "ORGSVC_LOGIN_LIMIT_PER_ADDRESS"),
     Setting("ORGSVC_REGISTER_LIMIT_PER_ADDRESS", "ORGSVC_REGISTER_LIMIT_PER_ADDRESS"),
+    Setting("ORGSVC_API_AUTH_FAILURE_LIMIT_PER_ADDRESS", "ORGSVC_API_AUTH_FAILURE_LIMIT_PER_ADDRESS"),
 )
 
 
@@ -139,6 +140,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # Registrations one client address may send (each costs a 64 MiB password hash).
         "ORGSVC_REGISTER_LIMIT_PER_ADDRESS": "20 per hour",
         "ORGSVC_MAIL_LIMIT_PER_ACCOUNT": "5 per hour",
+        # Refused API authentications one client address may make (each is logged and audited);
+        # past it, the address is answered 429 without looking its tokens up or auditing them.
+        "ORGSVC_API_AUTH_FAILURE_LIMIT_PER_ADDRESS": "30 per 15 minutes",
         "ORGSVC_ARGON2": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
         # Forms are tied to the session, not to a clock: a long form must not expire mid-way.
         "WTF_CSRF_TIME_LIMIT": None,

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import g, request
+from flask import current_app, g, request
 
 from orgsvc.access.principal import Principal
 from orgsvc.accounts.sessions import token_hash
+from orgsvc.accounts.throttle import throttle
 from orgsvc.api.models import ApiClient
 from orgsvc.audit.services import record
 from orgsvc.db import utcnow
-from orgsvc.errors import AuthenticationRequired, Conflict
+from orgsvc.errors import AuthenticationRequired, Conflict, TooManyRequests
 from orgsvc.extensions import db
 from orgsvc.transactions import transactional
 from orgsvc.web import client_address
@@ -44,6 +45,11 @@ class _Bearer:
     client: ApiClient | None
     refused: str | None
     token_given: bool  # a bearer token was sent (RFC 6750: a wrong one is "invalid_token")
+    wait: int | None = None  # refused because the address has failed too often: seconds to wait
+
+
+def _failure_budget() -> tuple[str, str, str]:
+    return current_app.config["ORGSVC_API_AUTH_FAILURE_LIMIT_PER_ADDRESS"], "api-auth", client_address()
 
 
 def _bearer() -> _Bearer:
@@ -57,6 +63,9 @@ def _look_up_bearer() -> _Bearer:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     token_given = scheme.lower() == "bearer" and bool(token.strip())
+    wait = throttle().spent(*_failure_budget())
+    if wait is not None:  # not looked up: a right token now would tell a guesser it is right
+        return _Bearer(None, "throttled", token_given, wait)
     if not header:
         return _Bearer(None, "no_token", token_given)
     if scheme.lower() != "bearer" or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
@@ -78,7 +87,11 @@ def authenticated_client() -> ApiClient | None:
 def client_principal() -> Principal:
     """The API client behind the request's bearer token, or 401."""
     bearer = _bearer()
+    if bearer.wait is not None:
+        log.warning("api authentication refused unread: address=%s has failed too often", client_address())
+        raise TooManyRequests(retry_after=bearer.wait)
     if bearer.refused is not None:
+        throttle().acquire(*_failure_budget())
         raise _refusal(bearer.refused, bearer.client, bearer.token_given)
     client = bearer.client
     if client.last_used_at is None or utcnow() - client.last_used_at > timedelta(minutes=1):
