@@ -145,6 +145,8 @@ def _account_page(password_form, status=200, details_form=None):
         "accounts/account.html",
         details_form=details_form,
         may_close=may(current_principal(), "close", OWN_ACCOUNT),
+        # The digest is news of the cases one represents an organisation in: not for the regulator's staff.
+        may_choose_digest=may(current_principal(), "choose_digest", OWN_ACCOUNT),
         password_form=password_form,
         sessions_form=ActionForm(formdata=None),
         digest_form=DigestForm(formdata=None, wants_digest=current_user.wants_digest),
@@ -229,6 +231,7 @@ def end_other_sessions():
 @bp.post("/account/digest")
 @login_required
 def change_digest():
+    guard(current_principal(), "choose_digest", OWN_ACCOUNT)
     form = DigestForm()
     services.set_digest(current_user, bool(form.wants_digest.data))
     flash(_("Your choice is saved."), "success")

@@ -114,6 +114,7 @@ AUDIT_ATTEMPT_LABELS = {
     "use": _l("use"),
     "change_details": _l("correct name or date of birth"),
     "close": _l("close"),
+    "choose_digest": _l("choose the daily e-mail"),
     "create": _l("create"),
     "create_case": _l("create a case"),
     "withdraw": _l("withdraw the case"),

@@ -245,3 +245,17 @@ def test_an_event_that_commits_after_a_later_one_still_reaches_the_next_digest(a
     assert len(digests) == 2
     assert "rask.pdf" in digests[0] and "treg.pdf" not in digests[0]
     assert "treg.pdf" in digests[1] and "rask.pdf" not in digests[1]
+
+
+def test_the_digest_choice_is_on_the_account_page_of_business_people_only(app, client, world):
+    from tests.support import login
+
+    login(client, world.user_a.email)
+    assert 'action="/account/digest"' in client.get("/account").get_data(as_text=True)
+    assert client.post("/account/digest", data={}).status_code == 302
+    assert _wants_digest(app, world.user_a.id) is False
+    client.post("/logout")
+    # The digest is news of cases one represents an organisation in, which the regulator's staff never do.
+    login(client, world.caseworker.email)
+    assert 'action="/account/digest"' not in client.get("/account").get_data(as_text=True)
+    assert client.post("/account/digest", data={"wants_digest": "y"}).status_code == 404

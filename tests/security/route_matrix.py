@@ -82,7 +82,7 @@ MATRIX = [
     row("accounts.choose_language", "POST", "none", **everyone(302)),
     row("accounts.account", "GET", "none", **signed_in(200)),
     row("accounts.change_password", "POST", "none", **signed_in(302)),
-    row("accounts.change_digest", "POST", "none", **signed_in(302)),
+    row("accounts.change_digest", "POST", "none", **business(302, 404)),
     row("accounts.change_details", "POST", "none", **business(302, 404)),
     row("accounts.close_account", "GET", "none", **business(200, 404)),
     row("accounts.close_account", "POST", "none", **business(302, 404, a=409)),
