@@ -78,3 +78,5 @@ class MembershipFactory(BaseFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     role = MemberRole.USER
     status = MembershipStatus.ACTIVE
+    # A membership that is active was approved (or, for the first administrator, confirmed) once.
+    decided_at = factory.LazyAttribute(lambda m: utcnow() if m.status == MembershipStatus.ACTIVE else None)

@@ -180,3 +180,29 @@ def test_follow_links_from_before_0013_have_no_expiry_and_are_refused(tmp_path):
         assert "token_expires_at" not in columns and "token_hash" in columns
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("SELECT count(*) FROM case_follow").scalar_one() == 1
+
+
+def test_requests_to_become_administrator_before_0015_are_linked_to_the_tie_they_replaced(tmp_path):
+    """0015: the audit log's record of each «Søk om å bli administrator» gives the replaced user tie."""
+    with _migrated_to(tmp_path, "0014_api_request_keys") as old_rows:
+        with old_rows() as connection, connection:
+            connection.execute("INSERT INTO organisation (id, orgnr, name, status, created_at) "
+                               "VALUES (1, '310000019', 'NORDLYS ELEKTRONIKK AS', 'approved', '2026-11-20')")
+            connection.execute("INSERT INTO person (id, email, email_key, full_name, locale, is_active, created_at) "
+                               "VALUES (1, 'kari@example.com', 'kari@example.com', 'Kari', 'nb', 1, '2026-11-20')")
+            connection.executemany(
+                "INSERT INTO membership (id, person_id, organisation_id, role, status, requested_at) "
+                "VALUES (?, 1, 1, ?, ?, '2026-11-20')",
+                [(1, "user", "removed"), (2, "administrator", "pending"), (3, "administrator", "rejected")])
+            connection.executemany(
+                "INSERT INTO audit_event (occurred_at, action, outcome, object_type, object_id, details) "
+                "VALUES ('2026-11-20', ?, 'ok', 'membership', ?, ?)",
+                [("membership.requested_administrator", "2", '{"replaces_membership": 1, "was": "user/active"}'),
+                 ("membership.requested_administrator", "3", '{"replaces_membership": 99}'),  # gone since
+                 ("membership.approved", "1", '{"replaces_membership": 2}')])
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            links = connection.exec_driver_sql("SELECT id, replaces_id FROM membership ORDER BY id").all()
+        assert [tuple(row) for row in links] == [(1, None), (2, 1), (3, None)]
+        flask_migrate.downgrade(revision="0014_api_request_keys")
+        assert "replaces_id" not in {c["name"] for c in sa.inspect(db.engine).get_columns("membership")}

@@ -63,7 +63,7 @@ def queue(principal: Principal) -> list[QueueItem]:
     rows = db.session.scalars(
         sa.select(Membership)
         .options(joinedload(Membership.person), joinedload(Membership.organisation),
-                 joinedload(Membership.register_check))
+                 joinedload(Membership.register_check), joinedload(Membership.replaces))
         .where(Membership.role == MemberRole.ADMINISTRATOR, Membership.status == MembershipStatus.PENDING,
                visible(principal, "membership", "decide_administrator"))
         .order_by(Membership.requested_at, Membership.id)

@@ -72,8 +72,12 @@ class Membership(db.Model):
     ended_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id", ondelete="SET NULL"))
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # A user's «Søk om å bli administrator» ends their user tie and asks anew: the tie it replaced,
+    # shown to the regulator with the request.
+    replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("membership.id", ondelete="SET NULL"))
 
     person = relationship("Person", foreign_keys=[person_id])
+    replaces = relationship("Membership", remote_side=[id])
     organisation = relationship("Organisation")
     decided_by = relationship("Person", foreign_keys=[decided_by_id])
     ended_by = relationship("Person", foreign_keys=[ended_by_id])

@@ -233,7 +233,7 @@ def _apply_for_administrator(principal: Principal, organisation_id: int, note: s
     _end(current, principal.person_id, None)
     db.session.flush()  # the old tie is no longer live before the new one is
     membership = Membership(person_id=principal.person_id, organisation_id=organisation_id, request_note=note,
-                            role=MemberRole.ADMINISTRATOR, status=MembershipStatus.PENDING)
+                            role=MemberRole.ADMINISTRATOR, status=MembershipStatus.PENDING, replaces_id=current.id)
     db.session.add(membership)
     db.session.flush()
     from orgsvc.approvals.models import RegisterCheck

@@ -40,7 +40,7 @@ def test_a_member_of_an_organisation_without_administrator_applies_through_the_r
 
     new = services.apply_for_administrator(principal(person), world.org_a.id, "  Jeg er daglig leder.  ")
 
-    assert new.id != old.id
+    assert new.id != old.id and new.replaces_id == old.id  # shown to the regulator with the request
     assert (new.role, new.status, new.request_note) == (MemberRole.ADMINISTRATOR, MembershipStatus.PENDING,
                                                         "Jeg er daglig leder.")
     assert new.register_check is not None and new.register_check.attempts == 1  # the evidence, as for a newcomer
@@ -131,13 +131,15 @@ def test_a_pending_user_told_the_organisation_is_open_again_applies_and_is_appro
     assert ">ubekreftet administrator</span>" in _header(member)
 
     queue = caseworker.get("/approvals/").get_data(as_text=True)
-    assert waiting_name in queue
+    assert waiting_name in queue and "ventet på å bli bruker" in queue
     with app.app_context():
         new = membership_of(waiting_person, world.org_pending)
         assert (new.role, new.status, new.request_note) == ("administrator", "pending", "Jeg er styreleder.")
         assert db.session.get(Membership, waiting_id).status == MembershipStatus.REMOVED
         new_id = new.id
-    assert "Jeg er styreleder." in caseworker.get(f"/approvals/{new_id}").get_data(as_text=True)
+    detail = caseworker.get(f"/approvals/{new_id}").get_data(as_text=True)
+    assert "Jeg er styreleder." in detail
+    assert "Fra en som ventet på å bli godkjent som bruker, med «Søk om å bli administrator»" in detail
     assert caseworker.post(f"/approvals/{new_id}/approve").status_code == 302
     assert ">administrator</span>" in _header(member)
     with app.app_context():
@@ -178,3 +180,24 @@ def test_applying_needs_the_csrf_token_and_a_note_of_sensible_length(app, client
     assert client.post(APPLY, data={"note": "x" * (services.NOTE_MAX + 1)}).status_code == 400
     assert database_snapshot(app) == before
     assert re.search(r">bruker</span>", _header(client))
+
+
+def test_the_regulator_sees_how_each_request_came(app, client, world):
+    """A first registration, or a user of an organisation left without an administrator."""
+    with app.app_context():
+        _without_administrator(world)
+        first = membership_of(world.pending_admin, world.org_pending).id
+    login(client, world.user_a.email)
+    assert client.post(APPLY, data={"note": ""}).status_code == 302
+    with app.app_context():
+        applied = membership_of(world.user_a, world.org_a)
+        new_id, approved_on = applied.id, applied.replaces.decided_at
+    caseworker = app.test_client()
+    login(caseworker, world.caseworker.email)
+    queue = caseworker.get("/approvals/").get_data(as_text=True)
+    assert queue.count("var bruker") == 1 and "ventet på å bli bruker" not in queue
+    detail = caseworker.get(f"/approvals/{new_id}").get_data(as_text=True)
+    assert f"Fra en bruker i organisasjonen (godkjent {approved_on.day}." in detail
+    assert "Organisasjonens første registrering" not in detail
+    first_page = caseworker.get(f"/approvals/{first}").get_data(as_text=True)
+    assert "Organisasjonens første registrering: ingen var knyttet til den." in first_page
