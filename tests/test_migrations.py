@@ -206,3 +206,27 @@ def test_requests_to_become_administrator_before_0015_are_linked_to_the_tie_they
         assert [tuple(row) for row in links] == [(1, None), (2, 1), (3, None)]
         flask_migrate.downgrade(revision="0014_api_request_keys")
         assert "replaces_id" not in {c["name"] for c in sa.inspect(db.engine).get_columns("membership")}
+
+
+def test_follows_from_before_0016_get_their_address_key(tmp_path):
+    """0016: each follow's address as compared, case-folded as the service does (ß folds to ss, which
+    SQL's lower would not do)."""
+    with _migrated_to(tmp_path, "0015_membership_replaces") as old_rows:
+        with old_rows() as connection, connection:
+            connection.execute("INSERT INTO organisation (id, orgnr, name, status, created_at) "
+                               "VALUES (1, '310000019', 'NORDLYS ELEKTRONIKK AS', 'approved', '2026-11-20')")
+            connection.execute("INSERT INTO person (id, email, email_key, full_name, locale, is_active, created_at) "
+                               "VALUES (1, 'kari@example.com', 'kari@example.com', 'Kari', 'nb', 1, '2026-11-20')")
+            connection.execute(
+                "INSERT INTO case_file (id, number, kind, status, title, description, submitter_org_id, created_via, "
+                "created_at, last_activity_at) "
+                "VALUES (1, 'n1', 'tip', 'submitted', 't', 'd', 1, 'portal', '2026-11-20', '2026-11-20')")
+            connection.execute(
+                "INSERT INTO case_follow (id, case_id, person_id, email, confirmed_at, created_at) "
+                "VALUES (1, 1, 1, ' Straße@Example.COM', '2026-11-20', '2026-11-20')")
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT id, email_key FROM case_follow").all()
+        assert [tuple(row) for row in rows] == [(1, "strasse@example.com")]
+        flask_migrate.downgrade(revision="0015_membership_replaces")
+        assert "email_key" not in {c["name"] for c in sa.inspect(db.engine).get_columns("case_follow")}

@@ -51,7 +51,7 @@ def follow(principal: Principal, case_id: int, address: str | None) -> CaseFollo
     if row is None:
         # Two «Følg» at once both find no row: the second insert does nothing, and both go on with the row.
         insert_if_absent(db.session, CaseFollow, ("case_id", "person_id"), case_id=case.id, person_id=person.id,
-                         email=address)
+                         email=address, email_key=email_key(address))
         row = following(principal, case.id)
     row.email = address
     if own_address:

@@ -6,8 +6,9 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from orgsvc.accounts.models import email_key
 from orgsvc.db import UTCDateTime, str_enum, utcnow
 from orgsvc.extensions import db
 
@@ -187,6 +188,9 @@ class CaseFollow(db.Model):
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("case_file.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(sa.String(254))
+    # The address as compared (``email_key``), set with ``email``: unsubscribing and closing an
+    # account find an address's follows by it.
+    email_key: Mapped[str] = mapped_column(sa.String(254), index=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     # When the confirmation link stops working; set with token_hash, cleared with it.
@@ -195,3 +199,8 @@ class CaseFollow(db.Model):
 
     case = relationship("Case")
     person = relationship("Person")
+
+    @validates("email")
+    def _keep_email_key(self, _key: str, address: str) -> str:
+        self.email_key = email_key(address)
+        return address

@@ -159,8 +159,6 @@ def run_digest(now=None) -> DigestReport:
 @transactional
 def unsubscribe(address_key: str) -> None:
     """No more digests to this address: its follows end, and its person's digest is switched off."""
-    for follow in db.session.scalars(sa.select(CaseFollow)):
-        if email_key(follow.email) == address_key:
-            db.session.delete(follow)
+    db.session.execute(sa.delete(CaseFollow).where(CaseFollow.email_key == address_key))
     for person in db.session.scalars(sa.select(Person).where(Person.email_key == address_key)):
         person.wants_digest = False
