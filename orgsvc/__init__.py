@@ -51,10 +51,10 @@ def _register_extensions(app: Flask) -> None:
     from orgsvc.accounts import auth
     from orgsvc.accounts.passwords import Passwords
     from orgsvc.accounts.throttle import Throttle
-    from orgsvc.cases.views import allow_large_uploads
     from orgsvc.db import configure_engine, release_session, track_writes
     from orgsvc.extensions import csrf, db, migrate
     from orgsvc.registry import service as registry_service
+    from orgsvc.security import allow_large_uploads
 
     # Before CSRF protection reads the form: upload routes may receive large files.
     app.before_request(allow_large_uploads)

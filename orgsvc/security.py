@@ -12,6 +12,8 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from orgsvc.api.auth import authenticated_client
+from orgsvc.cases.uploads import max_bytes
 from orgsvc.errors import InvalidInput
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -88,6 +90,19 @@ def refuse_nul_characters() -> None:
     (400, as a page or as the API's JSON error) rather than fail in the database afterwards."""
     if request_holds_nul():
         raise InvalidInput(_l("The request contains a NUL character, which is not allowed."))
+
+
+def allow_large_uploads() -> None:
+    """Upload routes take up to the configured file size (plus 1 MB for the rest of the form); every
+    other route keeps the small limit.
+
+    Only for whoever may upload at all: «Ettersend dokumentasjon» for someone signed in, the API's
+    for a valid bearer token. The CSRF check and the NUL check read the form before any view runs,
+    so anyone else's large body would otherwise be parsed in full before being refused.
+    """
+    if (request.endpoint == "cases.upload" and current_user.is_authenticated) or (
+            request.endpoint == "api.add_document" and authenticated_client() is not None):
+        request.max_content_length = max_bytes() + 1024 * 1024
 
 
 def register_security(app: Flask) -> None:

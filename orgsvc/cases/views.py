@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from orgsvc.access import current_principal, guard, may, may_via, missing_for
 from orgsvc.access.conditions import REGULATOR_CASES
-from orgsvc.api.auth import authenticated_client
 from orgsvc.cases import follow as following
 from orgsvc.cases import regulator, services
 from orgsvc.cases.forms import (
@@ -367,20 +366,6 @@ def reply(case_id, message_id):
             flash(_("Your reply is sent."), "success")
             return redirect(url_for(".documents", case_id=case.id))
     return _documents_page(principal, case, reply_form=form, reply_to=message_id, status=400)
-
-
-def allow_large_uploads() -> None:
-    """Upload routes take up to the configured file size; every other route keeps the small limit.
-
-    Only for whoever may upload at all: «Ettersend dokumentasjon» for someone signed in, the API's
-    for a valid bearer token. The CSRF check and the NUL check read the form before any view runs,
-    so anyone else's large body would otherwise be parsed in full before being refused.
-    """
-    if (request.endpoint == "cases.upload" and current_user.is_authenticated) or (
-            request.endpoint == "api.add_document" and authenticated_client() is not None):
-        request.max_content_length = int(current_app.config["ORGSVC_UPLOAD_MAX_MB"] * 1024 * 1024) + 1024 * 1024
-
-
 
 
 # --- words for the templates ------------------------------------------------------------------
