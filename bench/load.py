@@ -209,7 +209,7 @@ def _run_locust(plan: Plan, base: str, world_file: Path, record: Path, csv_prefi
                           timeout=plan.seconds + 120)
 
 
-def _judge(events: list[dict], windows: list[Window], stored: tuple[set[str], set[str]]) -> Verdict:
+def _judge(events: list[dict], windows: list[Window], stored: tuple[set[str], Counter[str]]) -> Verdict:
     def in_fault(moment: float) -> bool:
         return any(w.start - 1 <= moment <= (w.end or moment) + GRACE_SECONDS for w in windows)
 
@@ -224,9 +224,21 @@ def _judge(events: list[dict], windows: list[Window], stored: tuple[set[str], se
             verdict.problems.append(f"{event['kind']} on {event['path']}")
     problems, facts = _count_writes([e for e in events if e["kind"] == "write"], stored, in_fault)
     verdict.problems += problems
-    verdict.facts = {**facts, "errors inside fault windows": sum(1 for e in errors if in_fault(e["t"])),
+    problems, resent = _resend_problems([e for e in events if e["kind"] == "resend"], in_fault)
+    verdict.problems += problems
+    verdict.facts = {**facts, **resent, "errors inside fault windows": sum(1 for e in errors if in_fault(e["t"])),
                      "leaks": kinds["leak"], "sessions lost": kinds["logged_out"]}
     return verdict
+
+
+def _resend_problems(resends: list[dict], in_fault) -> tuple[list[str], dict]:
+    """An acknowledged intake sent again with its Idempotency-Key must bring the same case back."""
+    problems = [f"intake {r['key']} sent again: {r['status']} outside a fault" for r in resends
+                if r["status"] != 201 and (r["status"] not in (0, 503) or not in_fault(r["t"]))]
+    problems += [f"intake {r['key']} sent again: a new case, not the first" for r in resends
+                 if r["status"] == 201 and not (r["replayed"] and r["same"])]
+    return problems, {"intakes sent again on purpose": len(resends),
+                      "of those, answered with the first case": sum(1 for r in resends if r["replayed"] and r["same"])}
 
 
 def _error_problems(errors: list[dict], in_fault) -> list[str]:
@@ -260,7 +272,7 @@ def _count_writes(writes: list[dict], stored: tuple[set[str], Counter[str]], in_
              "acknowledged and stored": len(acknowledged) - len(lost), "answer lost in a fault": len(unanswered),
              "of those, stored anyway": sum(1 for w in unanswered if w["key"] in stored_keys[w["what"]]),
              "intakes sent again after a lost answer": len(sent_again),
-             "of those, answered with the first case": sum(1 for w in sent_again if w.get("replayed")),
+             "of those, answered from the first request": sum(1 for w in sent_again if w.get("replayed")),
              "intakes stored twice": len(twice)}
     return problems, facts
 
@@ -330,9 +342,10 @@ def _report(plan: Plan, verdict: Verdict) -> str:
              "| measure | value |", "|---|---|"]
     for key in ("requests", "rps", "p50_ms", "p99_ms", "writes submitted", "writes acknowledged",
                 "acknowledged and stored", "answer lost in a fault", "of those, stored anyway",
-                "intakes sent again after a lost answer", "of those, answered with the first case",
-                "intakes stored twice", "errors inside fault windows", "leaks", "sessions lost",
-                "answer to the cut upload", "answer when sent again", "documents stored"):
+                "intakes sent again after a lost answer", "of those, answered from the first request",
+                "intakes sent again on purpose", "of those, answered with the first case", "intakes stored twice",
+                "errors inside fault windows", "leaks", "sessions lost", "answer to the cut upload",
+                "answer when sent again", "documents stored"):
         if key in facts:
             lines.append(f"| {key} | {facts[key]} |")
     lines.append(f"| faults | {'; '.join(facts.get('faults', [])) or 'none'} |")

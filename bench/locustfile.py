@@ -27,6 +27,7 @@ RECORD = Path(os.environ["ORGSVC_LOAD_RECORD"])
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _lock = threading.Lock()
 INTAKE_ATTEMPTS, RETRY_PAUSE = 20, 0.5  # a fault window lasts a few seconds
+RESEND_SHARE = 0.2  # of acknowledged intakes, sent again under their key (the answer must be the first case)
 _pools = {role: itertools.cycle([p for p in WORLD["personas"] if p["role"] == role])
           for role in ("administrator", "user")}
 
@@ -165,7 +166,19 @@ class IntakeSystem(HttpUser):
         record("write", what="intake", key=key, status=answer.status_code, ok=answer.status_code == 201,
                attempts=attempts, replayed=replayed)
         if answer.status_code == 201:
-            self.read_back(answer.json()["number"], orgnr, headers)
+            number = answer.json()["number"]
+            self.read_back(number, orgnr, headers)
+            if random.random() < RESEND_SHARE:
+                self.send_again(body, headers, key, number)
+
+    def send_again(self, body: dict, headers: dict, key: str, number: str) -> None:
+        """As a client does that timed out just as the answer came: the same request, the same key."""
+        again = self.client.post("/api/v1/cases", json=body, headers=headers, name="/api/v1/cases (again)")
+        if again.status_code == 0 or again.status_code >= 500:
+            record("error", status=again.status_code, path="/api/v1/cases")
+        same = again.status_code == 201 and again.json()["number"] == number
+        record("resend", key=key, status=again.status_code, same=same,
+               replayed=again.headers.get("Idempotent-Replayed") == "true")
 
     def post_until_answered(self, body: dict, headers: dict):
         """The answer, and how many sends it took: a lost answer (a fault) is sent again, same key."""

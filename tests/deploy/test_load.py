@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from bench.load import Window, _judge
 
 ROOT = Path(__file__).resolve().parents[2]
 FAULT = [Window("database proxy", start=100.0, end=105.0)]
-STORED = ({"m1", "m2"}, {"i1"})
+STORED = ({"m1", "m2"}, Counter({"i1": 1}))
 
 
 def write(key: str, what: str = "message", ok: bool = True, status: int = 302, t: float = 50.0) -> dict:
@@ -46,6 +47,26 @@ def test_the_verdict_fails_on(event, problem):
     verdict = _judge([*clean_run(), event], FAULT, STORED)
     assert not verdict.ok
     assert any(problem in text for text in verdict.problems), verdict.problems
+
+
+def test_the_verdict_fails_on_an_intake_stored_twice():
+    verdict = _judge(clean_run(), FAULT, (STORED[0], Counter({"i1": 2})))
+    assert not verdict.ok
+    assert "intake i1 made 2 cases" in verdict.problems
+    assert verdict.facts["intakes stored twice"] == 1
+
+
+def resend(status=201, replayed=True, same=True, t=50.0) -> dict:
+    return {"kind": "resend", "key": "i1", "status": status, "replayed": replayed, "same": same, "t": t}
+
+
+def test_an_intake_sent_again_must_bring_back_the_first_case():
+    assert _judge([*clean_run(), resend()], FAULT, STORED).ok
+    for wrong in (resend(replayed=False, same=False), resend(same=False)):
+        verdict = _judge([*clean_run(), wrong], FAULT, STORED)
+        assert "intake i1 sent again: a new case, not the first" in verdict.problems
+    assert "intake i1 sent again: 422 outside a fault" in _judge([*clean_run(), resend(422)], FAULT, STORED).problems
+    assert _judge([*clean_run(), resend(503, replayed=False, same=False, t=103.0)], FAULT, STORED).ok
 
 
 def test_a_write_unanswered_in_a_fault_may_or_may_not_be_stored():
