@@ -335,20 +335,45 @@ def add_document(principal: Principal, case_id: int, stream, filename: str | Non
     ``remember`` (an API request's idempotency key) is called with the document in its transaction.
 
     When the database cannot take the row (at the insert or at the commit), the stored file is
-    removed and the person is told to try again (Unavailable), not shown a crash.
+    removed and the person is told to try again (Unavailable), not shown a crash - unless the row
+    committed after all (``_committed_after_all``).
     """
     load_case(principal, case_id, "upload")
     stored = uploads.receive(stream, filename)
     try:
         return _record_document(principal, case_id, stored, organisation_id, remember)
     except sa.exc.DBAPIError as error:
-        uploads.discard(stored)
-        log.error("case %s: the document row could not be written, the stored file is removed: %s",
-                  case_id, error.orig or error)
+        document = _committed_after_all(stored, case_id, error)
+        if document is not None:
+            return document
         raise Unavailable(_l("The file was not saved. Please try again in a little while."), field="file") from error
     except BaseException:
         uploads.discard(stored)
         raise
+
+
+def _committed_after_all(stored: uploads.StoredFile, case_id: int, error: sa.exc.DBAPIError) -> CaseDocument | None:
+    """After a database error: the document, if its row committed even so (the connection broke
+    after the server took the COMMIT); else the stored file is removed. When the database cannot
+    say, the file is kept: a row whose file is gone would be a broken document, a file without a
+    row only unused space."""
+    db.session.rollback()
+    try:
+        document = db.session.scalar(sa.select(CaseDocument).where(CaseDocument.stored_name == stored.stored_name))
+    except sa.exc.DBAPIError:
+        db.session.rollback()
+        log.error("case %s: the document row may or may not have been written; its file %s is kept: %s",
+                  case_id, stored.stored_name, error.orig or error)
+        return None
+    if document is not None:
+        log.warning("case %s: the database reported an error, but document %s was stored", case_id, document.id)
+        return document
+    uploads.discard(stored)
+    # A conflict (e.g. an Idempotency-Key taken by a simultaneous request) is an answer, not a fault.
+    level = logging.INFO if isinstance(error, sa.exc.IntegrityError) else logging.ERROR
+    log.log(level, "case %s: the document row was not written, the stored file is removed: %s",
+            case_id, error.orig or error)
+    return None
 
 
 @transactional

@@ -298,6 +298,55 @@ def test_a_database_failure_after_the_file_is_stored_leaves_nothing(app, client,
     assert len(_stored_files(app)) == 1 and _documents(app) == 1
 
 
+def _lose_the_answer_to_a_documents_commit(monkeypatch) -> list:
+    """The server takes the COMMIT, then the connection breaks before its answer comes: the commit
+    happened, the session reports an error (once, for a commit that holds a new document). The list
+    it returns gets an entry when that happens."""
+    from sqlalchemy.orm import Session
+
+    lost, commit = [], Session.commit
+
+    def commit_then_fail(session):
+        documents = [row for row in session.identity_map.values() if isinstance(row, CaseDocument)]
+        commit(session)
+        if documents and not lost:
+            lost.append(documents[0])
+            raise sa.exc.OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(Session, "commit", commit_then_fail)
+    return lost
+
+
+def test_a_document_whose_commit_went_through_despite_the_error_is_kept(app, client, world, cases, monkeypatch):
+    login(client, world.user_a.email)
+    lost = _lose_the_answer_to_a_documents_commit(monkeypatch)
+    response = post_file(client, cases.a_against_b, "kvittering.pdf", PDF)
+    assert lost, "the commit was reported as failed"
+    assert response.status_code == 302, "the document is there: saying it is not would invite a second copy"
+    assert _documents(app) == 1 and len(_stored_files(app)) == 1
+
+
+def test_when_the_database_cannot_say_whether_the_row_committed_the_file_is_kept(app, client, world, cases,
+                                                                                monkeypatch):
+    """A row without its file would be a broken document; a file without a row is only space."""
+    login(client, world.user_a.email)
+    lost = _lose_the_answer_to_a_documents_commit(monkeypatch)
+
+    def database_gone(_conn, _cursor, statement, *_args):
+        if lost and "case_document.stored_name =" in statement:
+            raise sa.exc.OperationalError(statement, {}, Exception("could not connect to server"))
+
+    with app.app_context():
+        engine = db.session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", database_gone)
+    try:
+        response = post_file(client, cases.a_against_b, "kvittering.pdf", PDF)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", database_gone)
+    assert response.status_code == 503
+    assert _documents(app) == 1 and len(_stored_files(app)) == 1, "the committed row keeps its file"
+
+
 def test_the_documents_list_writes_sizes_the_readers_way(client, world, cases):
     # 1536 bytes: «1,5 kB» in bokmål (not «1.5 kB»), «1.5 kB» in English; a tiny file in bytes, not «0.0 kB».
     login(client, world.user_a.email)
