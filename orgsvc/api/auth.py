@@ -53,9 +53,18 @@ def _failure_budget() -> tuple[str, str, str]:
 
 
 def _bearer() -> _Bearer:
-    """The request's token, looked up once per request (the upload limit asks before the view)."""
+    """The request's token, looked up once per request (the upload limit asks before the view).
+
+    A valid token is always taken. A refused one from an address that has failed too often is
+    answered 429 without auditing it: the budget bounds what guessers can write to the audit log,
+    while the regulator's own system, behind the same address or NAT, goes on working (tokens are
+    32 random bytes: telling a right guess from a wrong one protects nothing).
+    """
     if "api_bearer" not in g:
-        g.api_bearer = _look_up_bearer()
+        bearer = _look_up_bearer()
+        if bearer.refused is not None and (wait := throttle().spent(*_failure_budget())) is not None:
+            bearer = _Bearer(None, "throttled", bearer.token_given, wait)
+        g.api_bearer = bearer
     return g.api_bearer
 
 
@@ -63,9 +72,6 @@ def _look_up_bearer() -> _Bearer:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     token_given = scheme.lower() == "bearer" and bool(token.strip())
-    wait = throttle().spent(*_failure_budget())
-    if wait is not None:  # not looked up: a right token now would tell a guesser it is right
-        return _Bearer(None, "throttled", token_given, wait)
     if not header:
         return _Bearer(None, "no_token", token_given)
     if scheme.lower() != "bearer" or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
