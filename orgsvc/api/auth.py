@@ -94,7 +94,7 @@ def client_principal() -> Principal:
     """The API client behind the request's bearer token, or 401."""
     bearer = _bearer()
     if bearer.wait is not None:
-        log.warning("api authentication refused unread: address=%s has failed too often", client_address())
+        log.warning("api authentication refused, not audited: address=%s has failed too often", client_address())
         raise TooManyRequests(retry_after=bearer.wait)
     if bearer.refused is not None:
         throttle().acquire(*_failure_budget())

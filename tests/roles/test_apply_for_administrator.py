@@ -198,6 +198,6 @@ def test_the_regulator_sees_how_each_request_came(app, client, world):
     assert queue.count("var bruker") == 1 and "ventet på å bli bruker" not in queue
     detail = caseworker.get(f"/approvals/{new_id}").get_data(as_text=True)
     assert f"Fra en bruker i organisasjonen (godkjent {approved_on.day}." in detail
-    assert "Organisasjonens første registrering" not in detail
+    assert "En ny registrering" not in detail
     first_page = caseworker.get(f"/approvals/{first}").get_data(as_text=True)
-    assert "Organisasjonens første registrering: ingen var knyttet til den." in first_page
+    assert "En ny registrering: organisasjonen hadde ingen administrator." in first_page
