@@ -19,6 +19,7 @@ from orgsvc.accounts.models import PasswordResetToken, Person, Registration, ema
 from orgsvc.accounts.passwords import password_problem, passwords
 from orgsvc.accounts.throttle import mail_allowed, throttle
 from orgsvc.audit.services import record
+from orgsvc.cases.follow import fill_missing_email_keys
 from orgsvc.cases.models import CaseFollow
 from orgsvc.db import utcnow
 from orgsvc.errors import Conflict, DomainError, InvalidInput, NotFound, TooManyRequests
@@ -437,6 +438,7 @@ def close_account(principal: Principal, person: Person) -> int:
 def _forget_digest_state(address_key: str) -> None:
     """Drop the digest's row for a closed account's address, unless someone else's confirmed «Følg»
     still sends there: that row then serves them, and without it they would hear a day's news twice."""
+    fill_missing_email_keys()
     still_followed = sa.exists().where(CaseFollow.email_key == address_key, CaseFollow.confirmed_at.is_not(None))
     if not db.session.scalar(sa.select(still_followed)):
         db.session.execute(sa.delete(DigestState).where(DigestState.address_key == address_key))

@@ -78,6 +78,14 @@ def _count_confirmation_mail(person: Person, address: str) -> None:
                               retry_after=wait)
 
 
+def fill_missing_email_keys() -> None:
+    """Give follows written without ``email_key`` (by the release before migration 0016, while a
+    deploy replaced its instances) their key, before addresses are looked up by it."""
+    for row in db.session.scalars(sa.select(CaseFollow).where(CaseFollow.email_key.is_(None))):
+        row.email_key = email_key(row.email)
+    db.session.flush()
+
+
 @transactional
 def unfollow(principal: Principal, case_id: int) -> None:
     load_case(principal, case_id)

@@ -189,8 +189,9 @@ class CaseFollow(db.Model):
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(sa.String(254))
     # The address as compared (``email_key``), set with ``email``: unsubscribing and closing an
-    # account find an address's follows by it.
-    email_key: Mapped[str] = mapped_column(sa.String(254), index=True)
+    # account find an address's follows by it. NULL only in rows the release before 0016 wrote while
+    # a deploy was under way (``follow.fill_missing_email_keys``); a later revision makes it required.
+    email_key: Mapped[str | None] = mapped_column(sa.String(254), index=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     # When the confirmation link stops working; set with token_hash, cleared with it.

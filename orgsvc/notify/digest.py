@@ -18,6 +18,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from orgsvc.access import load_principal, visible
 from orgsvc.accounts.models import Person, email_key
+from orgsvc.cases.follow import fill_missing_email_keys
 from orgsvc.cases.models import Case, CaseEvent, CaseFollow, CaseRepresentative
 from orgsvc.db import utcnow
 from orgsvc.extensions import db
@@ -159,6 +160,7 @@ def run_digest(now=None) -> DigestReport:
 @transactional
 def unsubscribe(address_key: str) -> None:
     """No more digests to this address: its follows end, and its person's digest is switched off."""
+    fill_missing_email_keys()
     db.session.execute(sa.delete(CaseFollow).where(CaseFollow.email_key == address_key))
     for person in db.session.scalars(sa.select(Person).where(Person.email_key == address_key)):
         person.wants_digest = False

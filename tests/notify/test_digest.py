@@ -259,3 +259,15 @@ def test_the_digest_choice_is_on_the_account_page_of_business_people_only(app, c
     login(client, world.caseworker.email)
     assert 'action="/account/digest"' not in client.get("/account").get_data(as_text=True)
     assert client.post("/account/digest", data={"wants_digest": "y"}).status_code == 404
+
+
+def test_unsubscribing_finds_follows_the_release_before_0016_wrote_without_an_address_key(world, news):
+    """During a deploy the old release's instances go on inserting follows without email_key."""
+    from orgsvc.notify.digest import unsubscribe
+
+    db.session.execute(sa.insert(CaseFollow.__table__).values(
+        case_id=news.a_against_b, person_id=world.admin_b.id, email=" Avdeling@Example.com", confirmed_at=utcnow(),
+        created_at=utcnow()))
+    db.session.commit()
+    unsubscribe("avdeling@example.com")
+    assert db.session.scalars(sa.select(CaseFollow.email)).all() == []

@@ -1,8 +1,9 @@
 """case_follow.email_key: a «Følg» address as compared (trimmed, case-folded), so an address's follows are found by SQL
 
 Filled for existing follows as orgsvc.accounts.models.email_key forms it (Python's casefold, which
-SQL's lower does not match for every address; copied here so this revision keeps its meaning), then
-made required and indexed.
+SQL's lower does not match for every address; copied here so this revision keeps its meaning), and
+indexed. It stays nullable: the release before this one goes on inserting follows without it until
+its instances are replaced, and the service fills such rows when it looks addresses up.
 
 Revision ID: 0016_follow_email_key
 Revises: 0015_membership_replaces
@@ -28,12 +29,10 @@ def upgrade():
     if keys:
         connection.execute(sa.update(follow).where(follow.c.id == sa.bindparam('follow_id'))
                            .values(email_key=sa.bindparam('key')), keys)
-    with op.batch_alter_table('case_follow', schema=None) as batch_op:
-        batch_op.alter_column('email_key', existing_type=sa.String(length=254), nullable=False)
-        batch_op.create_index(batch_op.f('ix_case_follow_email_key'), ['email_key'], unique=False)
+    op.create_index(op.f('ix_case_follow_email_key'), 'case_follow', ['email_key'], unique=False)
 
 
 def downgrade():
+    op.drop_index(op.f('ix_case_follow_email_key'), table_name='case_follow')
     with op.batch_alter_table('case_follow', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_case_follow_email_key'))
         batch_op.drop_column('email_key')
