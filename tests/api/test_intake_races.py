@@ -54,9 +54,10 @@ def _client_key(app, fingerprint: str) -> idempotency.RequestKey:
 
 
 def test_two_intakes_with_one_idempotency_key_at_once_make_one_case(app, database):
-    """Both found the key unused and created a case; the second's key waits for the first's
-    transaction, fails on it, and everything the second did is rolled back: one case, one log entry,
-    and both answer with it."""
+    """PostgreSQL: both found the key unused and created a case; the second's key waits for the
+    first's transaction, fails on it, and everything the second did is rolled back: one case, one log
+    entry, and both answer with it. SQLite runs the two one after the other (each transaction takes
+    the write lock at BEGIN), so there the second finds the key and replays: the same outcome."""
     principal = Principal(person_id=None, system="klageportal")
     key = _client_key(app, "a" * 64)
 
@@ -80,8 +81,9 @@ def test_two_intakes_with_one_idempotency_key_at_once_make_one_case(app, databas
 
 
 def test_two_uploads_with_one_idempotency_key_at_once_store_one_document(app, database):
-    """Both found the key unused and received the file; the second waits for the case's lock, fails
-    on the key, and its file is removed from the disk again."""
+    """PostgreSQL: both found the key unused and received the file; the second waits for the case's
+    lock, fails on the key, and its file is removed from the disk again. SQLite runs them one after
+    the other, and the second replays without storing a file: the same outcome."""
     principal = Principal(person_id=None, system="klageportal")
     key = _client_key(app, "b" * 64)
     with app.app_context():
