@@ -161,3 +161,54 @@ def run_at_once(app, calls: list[Callable], *, meet_before: str | None = None) -
     finally:
         sa.event.remove(engine, "before_cursor_execute", hold)
     return results
+
+
+def run_held(app, first: Callable, second: Callable, *, hold_before: tuple[str, ...], second_wait: float = 3.0) -> dict:
+    """Run ``first`` until it is about to send a statement starting with one of ``hold_before``;
+    hold it there while ``second`` runs to its end (its commit), or for ``second_wait`` seconds if a
+    lock of ``first``'s makes it wait; then let ``first`` go on. Each runs
+    in its own thread, app context and transaction. Returns {"first": ..., "second": ...}, each the
+    result or the exception raised.
+
+    For PostgreSQL, where the held transaction's reads stay as they were while the other commits:
+    the lost-update window. (SQLite takes the write lock at BEGIN, so ``second`` would wait for
+    ``first`` and the hold would time out.)"""
+    from orgsvc.extensions import db
+
+    held, go_on = threading.Event(), threading.Event()
+    results: dict = {}
+
+    def hold(_conn, _cursor, statement, *_args):
+        if threading.current_thread().name == "first" and statement.lstrip().startswith(hold_before) \
+                and not held.is_set():
+            held.set()
+            go_on.wait(30)
+
+    def run(name, call):
+        with app.app_context():
+            try:
+                results[name] = call()
+            except Exception as error:  # the outcome under test, success or refusal
+                results[name] = error
+            finally:
+                db.session.remove()
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", hold)
+    try:
+        first_thread = threading.Thread(target=run, args=("first", first), name="first")
+        first_thread.start()
+        if not held.wait(30):
+            first_thread.join(30)
+            raise AssertionError(f"first never sent a statement starting with {hold_before}: {results}")
+        second_thread = threading.Thread(target=run, args=("second", second), name="second")
+        second_thread.start()
+        second_thread.join(second_wait)
+        go_on.set()
+        first_thread.join(60)
+        second_thread.join(60)
+    finally:
+        go_on.set()
+        sa.event.remove(engine, "before_cursor_execute", hold)
+    return results

@@ -30,9 +30,14 @@ from orgsvc.transactions import transactional
 CONFIRMATION_LIFETIME = timedelta(hours=72)
 
 
-def following(principal: Principal, case_id: int) -> CaseFollow | None:
-    return db.session.scalar(sa.select(CaseFollow).where(CaseFollow.case_id == case_id,
-                                                         CaseFollow.person_id == principal.person_id))
+def following(principal: Principal, case_id: int, *, lock: bool = False) -> CaseFollow | None:
+    """The principal's follow of the case. ``lock``: read afresh and locked for the transaction, for
+    a change: the ORM writes only the columns it changed, so a change made on a stale read could
+    keep a confirmation given meanwhile to another address."""
+    query = sa.select(CaseFollow).where(CaseFollow.case_id == case_id, CaseFollow.person_id == principal.person_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
 
 
 @transactional
@@ -47,12 +52,11 @@ def follow(principal: Principal, case_id: int, address: str | None) -> CaseFollo
     own_address = email_key(address) == person.email_key
     if not own_address:
         _count_confirmation_mail(person, address)
-    row = following(principal, case.id)
-    if row is None:
+    if following(principal, case.id) is None:
         # Two «Følg» at once both find no row: the second insert does nothing, and both go on with the row.
         insert_if_absent(db.session, CaseFollow, ("case_id", "person_id"), case_id=case.id, person_id=person.id,
                          email=address, email_key=email_key(address))
-        row = following(principal, case.id)
+    row = following(principal, case.id, lock=True)
     row.email = address
     if own_address:
         row.confirmed_at, row.token_hash, row.token_expires_at = utcnow(), None, None
@@ -99,10 +103,14 @@ def link_expired(row: CaseFollow) -> bool:
     return row.confirmed_at is None and (row.token_expires_at is None or row.token_expires_at <= utcnow())
 
 
-def pending_confirmation(token: str) -> CaseFollow:
+def pending_confirmation(token: str, *, lock: bool = False) -> CaseFollow:
     """The follow waiting for confirmation with ``token``, or NotFound. An expired link is answered as an
-    unknown one."""
-    row = db.session.scalar(sa.select(CaseFollow).where(CaseFollow.token_hash == token_hash(token or "")))
+    unknown one. ``lock``: locked for the transaction that confirms it, and read again once a change
+    made meanwhile (a new address, a new link) has committed - the old link then finds nothing."""
+    query = sa.select(CaseFollow).where(CaseFollow.token_hash == token_hash(token or ""))
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    row = db.session.scalar(query)
     if row is None or link_expired(row):
         raise NotFound(_l("The link is not valid any more."))
     return row
@@ -110,6 +118,6 @@ def pending_confirmation(token: str) -> CaseFollow:
 
 @transactional
 def confirm(token: str) -> CaseFollow:
-    row = pending_confirmation(token)
+    row = pending_confirmation(token, lock=True)
     row.confirmed_at, row.token_hash, row.token_expires_at = utcnow(), None, None
     return row
