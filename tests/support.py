@@ -163,8 +163,10 @@ def run_at_once(app, calls: list[Callable], *, meet_before: str | None = None) -
     return results
 
 
-def run_held(app, first: Callable, second: Callable, *, hold_before: tuple[str, ...], second_wait: float = 3.0) -> dict:
-    """Run ``first`` until it is about to send a statement starting with one of ``hold_before``;
+def run_held(app, first: Callable, second: Callable, *, hold_before: tuple[str, ...] | Callable[[str], bool],
+             second_wait: float = 3.0) -> dict:
+    """Run ``first`` until it is about to send a statement starting with one of ``hold_before`` (or
+    one that ``hold_before`` accepts);
     hold it there while ``second`` runs to its end (its commit), or for ``second_wait`` seconds if a
     lock of ``first``'s makes it wait; then let ``first`` go on. Each runs
     in its own thread, app context and transaction. Returns {"first": ..., "second": ...}, each the
@@ -177,10 +179,10 @@ def run_held(app, first: Callable, second: Callable, *, hold_before: tuple[str, 
 
     held, go_on = threading.Event(), threading.Event()
     results: dict = {}
+    matches = hold_before if callable(hold_before) else lambda statement: statement.lstrip().startswith(hold_before)
 
     def hold(_conn, _cursor, statement, *_args):
-        if threading.current_thread().name == "first" and statement.lstrip().startswith(hold_before) \
-                and not held.is_set():
+        if threading.current_thread().name == "first" and matches(statement) and not held.is_set():
             held.set()
             go_on.wait(30)
 

@@ -240,6 +240,11 @@ def _log_in(email: str, password: str, *, client_address: str, user_agent: str |
     valid = passwords().verify(person.password_hash if person else None, password)
     if not valid or person is None or not person.is_active:
         raise InvalidCredentials()
+    checked_hash = person.password_hash
+    # The hash took a while: a reset, a change or a deactivation may have committed meanwhile.
+    person = sessions.lock_person(person.id)
+    if person.password_hash != checked_hash or not person.is_active:
+        raise InvalidCredentials()
     _forget_login_attempts(key, client_address)
     if passwords().needs_rehash(person.password_hash):
         person.password_hash = passwords().hash(password)

@@ -77,8 +77,17 @@ def load_person(token: str) -> Person | None:
     return person
 
 
+def lock_person(person_id: int) -> Person:
+    """The person read afresh and locked for the transaction. Opening a session and ending them all
+    both take this lock, so a log-in whose password was checked before a reset or a deactivation
+    either commits first (and its session is ended with the others) or sees the change and is refused."""
+    return db.session.execute(sa.select(Person).where(Person.id == person_id)
+                              .with_for_update(of=Person).execution_options(populate_existing=True)).scalar_one()
+
+
 def revoke_all(person_id: int, reason: str, *, keep_token: str | None = None) -> int:
     """End every session of a person, except optionally the one with ``keep_token``."""
+    lock_person(person_id)
     statement = sa.update(LoginSession).where(
         LoginSession.person_id == person_id, LoginSession.revoked_at.is_(None)
     )

@@ -9,11 +9,17 @@ import uuid
 
 import pytest
 import redis
+import sqlalchemy as sa
 
+from orgsvc.accounts import services as accounts
+from orgsvc.accounts import sessions
+from orgsvc.accounts.models import LoginSession
 from orgsvc.accounts.passwords import Passwords
+from orgsvc.accounts.services import InvalidCredentials
 from orgsvc.accounts.throttle import Throttle
+from orgsvc.extensions import db
 from tests.factories import PersonFactory
-from tests.support import DEFAULT_PASSWORD
+from tests.support import DEFAULT_PASSWORD, run_held
 
 pytestmark = pytest.mark.committing
 
@@ -85,3 +91,42 @@ def test_simultaneous_guesses_from_one_address_spend_its_budget(throttled_app):
         email = PersonFactory().email
     again = app.test_client().post("/login", data={"email": email, "password": DEFAULT_PASSWORD})
     assert again.status_code == 429
+
+
+# --- a log-in whose password was checked just before a reset -------------------------------------
+@pytest.fixture
+def resettable(app, database):
+    if database.backend != "postgresql":
+        pytest.skip("needs two writing transactions side by side (PostgreSQL); SQLite runs them one by one")
+    with app.app_context():
+        person = PersonFactory()
+        token = accounts.issue_reset_token(person)
+        db.session.commit()
+        return person.id, person.email, token
+
+
+def _log_in(email):
+    return lambda: accounts.log_in(email, DEFAULT_PASSWORD, client_address="192.0.2.1", user_agent=None) \
+        .current_session_token
+
+
+def _reset(token):
+    return lambda: accounts.reset_password(token, "a completely new passphrase 4711").id
+
+
+def test_a_log_in_that_opens_its_session_first_is_ended_by_the_reset(app, resettable):
+    person_id, email, token = resettable
+    results = run_held(app, _log_in(email), _reset(token), hold_before=("UPDATE person", "INSERT INTO login_session"))
+    assert results["second"] == person_id and isinstance(results["first"], str), results
+    with app.app_context():
+        assert sessions.live_session(results["first"]) is None
+
+
+def test_a_log_in_checked_before_the_reset_committed_is_refused(app, resettable):
+    _person_id, email, token = resettable
+    results = run_held(app, _log_in(email), _reset(token),
+                       hold_before=lambda sql: sql.startswith("SELECT person") and "FOR UPDATE" in sql)
+    assert isinstance(results["first"], InvalidCredentials), results
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginSession)
+                                 .where(LoginSession.revoked_at.is_(None))) == 0
