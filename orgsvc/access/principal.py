@@ -141,7 +141,7 @@ def _load(person, *, with_organisations: bool, case_id: int | None = None) -> tu
 def reloaded(principal: Principal) -> Principal:
     """The same person's principal read again: for checks repeated under a lock, when a
     concurrent change may have taken a role away since the request began."""
-    if principal.is_anonymous:
+    if principal.person_id is None:  # a visitor, or the regulator's systems (no memberships)
         return principal
     from orgsvc.accounts.models import Person
 

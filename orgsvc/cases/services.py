@@ -186,6 +186,9 @@ def create_case(principal: Principal, organisation_id: int, kind: str, title: st
     """
     organisation = db.session.get(Organisation, organisation_id)
     guard(principal, "create_case", organisation)
+    # Again with the organisation held: a removal committing meanwhile would leave the creator
+    # representing the organisation in the new case without being a member.
+    guard(held_sides(principal, [organisation_id]), "create_case", organisation)
     counterparty = organisation_for(counterparty) if counterparty is not None else None
     try:
         case_kind = CaseKind(kind)
@@ -245,9 +248,26 @@ def locked_case(principal: Principal, case_id: int, action: str = "view") -> Cas
     """The case read afresh and locked for this transaction, then guarded: a withdrawal committed
     meanwhile is seen (and waited for), so nothing is added to a case once it is withdrawn."""
     case = load_case(principal, case_id)
+    acting = held_sides(principal, case.party_org_ids)  # a member removed meanwhile may no longer act
     db.session.refresh(case, with_for_update=True)
-    guard(principal, action, case)
+    guard(acting, action, case)
     return case
+
+
+def held_sides(principal: Principal, organisation_ids) -> Principal:
+    """The principal read again with the organisations it acts through held (FOR SHARE, in id
+    order): a removal or a role change, which locks its organisation for update, either waits for
+    this transaction (and then finds what it added) or has committed and is seen here.
+
+    Taken before any case row (the order ``add_representative`` keeps: organisation, then case), so
+    two such transactions cannot wait for each other. Staff and the regulator's systems act through
+    no organisation."""
+    if not principal.grants:
+        return principal
+    for organisation_id in sorted({i for i in organisation_ids if i is not None} & principal.grants.keys()):
+        db.session.execute(sa.select(Organisation.id).where(Organisation.id == organisation_id)
+                           .with_for_update(read=True))
+    return reloaded(principal)
 
 
 def documents(case: Case) -> list[CaseDocument]:
@@ -308,6 +328,7 @@ def withdraw(principal: Principal, case_id: int, reason: str | None) -> Case:
     if case.status not in OPEN_STATUSES:
         raise Conflict(_l("The case is already withdrawn or closed."))
     guard(principal, "withdraw", case)
+    guard(held_sides(principal, case.party_org_ids), "withdraw", case)  # a member removed meanwhile may not
     reason = text(reason, "reason", required=False, maximum=2000)  # optional; None when not given
     now = utcnow()
     result = db.session.execute(

@@ -3,6 +3,7 @@ each with its own connection and transaction, committing for real, on SQLite and
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 
@@ -12,13 +13,16 @@ import sqlalchemy as sa
 from orgsvc.access import load_principal
 from orgsvc.accounts.models import Person
 from orgsvc.cases import services
-from orgsvc.cases.models import CaseKind, CaseRepresentative
-from orgsvc.errors import InvalidInput
+from orgsvc.cases.models import Case, CaseDocument, CaseKind, CaseRepresentative
+from orgsvc.cases.uploads import upload_dir
+from orgsvc.errors import Forbidden, InvalidInput, NotFound
 from orgsvc.extensions import db
 from orgsvc.roles import services as roles
 from orgsvc.roles.models import LIVE_STATUSES, MemberRole, Membership
 from tests.cases.fixtures import make_case
+from tests.cases.test_uploads import PDF
 from tests.factories import MembershipFactory, OrganisationFactory
+from tests.support import run_held
 
 pytestmark = pytest.mark.committing
 
@@ -118,3 +122,79 @@ def test_access_given_while_the_member_is_removed_does_not_outlive_the_membershi
             CaseRepresentative.person_id == ids["member"])).all()
     assert status not in LIVE_STATUSES
     assert left == [], "a representation survives for a member whose membership ended"
+
+
+# --- a member removed while creating or withdrawing a case (PostgreSQL: held on a stale read) -----
+@pytest.fixture
+def member_and_admin(app, database):
+    if database.backend != "postgresql":
+        pytest.skip("needs two writing transactions side by side (PostgreSQL); SQLite runs them one by one")
+    with app.app_context():
+        organisation = OrganisationFactory()
+        admin = MembershipFactory(organisation=organisation, role=MemberRole.ADMINISTRATOR)
+        member = MembershipFactory(organisation=organisation)
+        db.session.commit()
+        return admin.person_id, member.person_id, member.id, organisation.id
+
+
+def _removal(admin_id, membership_id):
+    return lambda: roles.remove_member(load_principal(db.session.get(Person, admin_id)), membership_id, None).status
+
+
+def _creation(member_id, organisation_id):
+    return lambda: services.create_case(load_principal(db.session.get(Person, member_id)), organisation_id, "tip",
+                                        "Tips", "Noe er galt").id
+
+
+def _representations(app, person_id) -> list[int]:
+    with app.app_context():
+        return db.session.scalars(sa.select(CaseRepresentative.case_id)
+                                  .where(CaseRepresentative.person_id == person_id)).all()
+
+
+def test_a_case_created_while_its_creator_is_removed_loses_their_access_with_the_rest(app, member_and_admin):
+    admin_id, member_id, membership_id, organisation_id = member_and_admin
+    results = run_held(app, _creation(member_id, organisation_id), _removal(admin_id, membership_id),
+                       hold_before=("INSERT INTO case_file",))
+    assert not [r for r in results.values() if isinstance(r, Exception)], results
+    assert _representations(app, member_id) == []  # the removal waited for the case, then ended its access
+
+
+def test_a_case_from_a_member_removed_after_the_request_began_is_refused(app, member_and_admin):
+    admin_id, member_id, membership_id, organisation_id = member_and_admin
+    results = run_held(app, _creation(member_id, organisation_id), _removal(admin_id, membership_id),
+                       hold_before=lambda sql: "FOR SHARE" in sql)
+    assert isinstance(results["first"], (NotFound, Forbidden)), results
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+def test_a_withdrawal_by_a_member_removed_after_the_request_began_is_refused(app, member_and_admin):
+    admin_id, member_id, membership_id, organisation_id = member_and_admin
+    with app.app_context():
+        case_id = make_case("2026-000904", CaseKind.TIP, organisation_id,
+                            representatives=[(member_id, organisation_id)]).id
+        db.session.commit()
+    withdraw = lambda: services.withdraw(load_principal(db.session.get(Person, member_id)), case_id, None)  # noqa: E731
+    results = run_held(app, withdraw, _removal(admin_id, membership_id), hold_before=lambda sql: "FOR SHARE" in sql)
+    assert isinstance(results["first"], (NotFound, Forbidden)), results
+    with app.app_context():
+        assert db.session.get(Case, case_id).status == "submitted"
+
+
+def test_a_document_from_a_member_removed_after_the_request_began_is_refused(app, member_and_admin):
+    admin_id, member_id, membership_id, organisation_id = member_and_admin
+    with app.app_context():
+        case_id = make_case("2026-000905", CaseKind.MEDIATION, organisation_id, OrganisationFactory().id,
+                            representatives=[(member_id, organisation_id)]).id
+        db.session.commit()
+
+    def upload():
+        return services.add_document(load_principal(db.session.get(Person, member_id)), case_id,
+                                     io.BytesIO(PDF), "kvittering.pdf", organisation_id).id
+
+    results = run_held(app, upload, _removal(admin_id, membership_id), hold_before=lambda sql: "FOR SHARE" in sql)
+    assert isinstance(results["first"], (NotFound, Forbidden)), results
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseDocument)) == 0
+        assert [p for p in upload_dir().rglob("*") if p.is_file()] == []
