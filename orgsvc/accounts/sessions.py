@@ -80,9 +80,12 @@ def load_person(token: str) -> Person | None:
 def lock_person(person_id: int) -> Person:
     """The person read afresh and locked for the transaction. Opening a session and ending them all
     both take this lock, so a log-in whose password was checked before a reset or a deactivation
-    either commits first (and its session is ended with the others) or sees the change and is refused."""
+    either commits first (and its session is ended with the others) or sees the change and is refused.
+    FOR NO KEY UPDATE: rows that merely refer to the person (an inbox message, a case event) need
+    not wait for it."""
     return db.session.execute(sa.select(Person).where(Person.id == person_id)
-                              .with_for_update(of=Person).execution_options(populate_existing=True)).scalar_one()
+                              .with_for_update(of=Person, key_share=True)
+                              .execution_options(populate_existing=True)).scalar_one()
 
 
 def revoke_all(person_id: int, reason: str, *, keep_token: str | None = None) -> int:

@@ -98,10 +98,17 @@ def change_status(principal: Principal, case_id: int, status: str) -> Case:
     return case
 
 
+def _active_caseworker_held(person_id: int) -> bool:
+    """Whether the person is active staff, their staff row held (FOR SHARE) to the end of the
+    transaction: a deactivation waits, and then hands this case back to the queue with their others."""
+    return db.session.scalar(sa.select(StaffMember.person_id).where(
+        StaffMember.person_id == person_id, StaffMember.is_active.is_(True)).with_for_update(read=True)) is not None
+
+
 @transactional
 def assign(principal: Principal, case_id: int, caseworker_id: int | None) -> Case:
     case = load_case(principal, case_id, "assign")
-    if caseworker_id is not None and caseworker_id not in {p.id for p in caseworkers()}:
+    if caseworker_id is not None and not _active_caseworker_held(caseworker_id):
         raise InvalidInput(_l("Choose a caseworker."), field="caseworker")
     case.caseworker_id = caseworker_id
     add_event(case, "caseworker_assigned", principal.person_id, caseworker_id=caseworker_id)

@@ -125,7 +125,7 @@ def test_a_log_in_that_opens_its_session_first_is_ended_by_the_reset(app, resett
 def test_a_log_in_checked_before_the_reset_committed_is_refused(app, resettable):
     _person_id, email, token = resettable
     results = run_held(app, _log_in(email), _reset(token),
-                       hold_before=lambda sql: sql.startswith("SELECT person") and "FOR UPDATE" in sql)
+                       hold_before=lambda sql: sql.startswith("SELECT person") and "FOR NO KEY UPDATE" in sql)
     assert isinstance(results["first"], InvalidCredentials), results
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginSession)
