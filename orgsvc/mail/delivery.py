@@ -6,7 +6,7 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -119,9 +119,18 @@ class DeliveryReport:
     dropped: int = 0  # unprepared e-mails their preparer decided not to send
 
 
+@dataclass(frozen=True)
+class Claims:
+    """The messages one sender has claimed, and when: its outcomes are stored only while the claim
+    is still the one on the row."""
+
+    ids: list[int]
+    at: datetime
+
+
 @transactional
-def claim_due(limit: int) -> list[int]:
-    """Mark up to ``limit`` due messages as being sent by us and return their ids."""
+def claim_due(limit: int) -> Claims:
+    """Mark up to ``limit`` due messages as being sent by us."""
     now = utcnow()
     due = sa.or_(
         sa.and_(OutboundEmail.status == EmailStatus.PENDING, OutboundEmail.next_attempt_at <= now),
@@ -133,13 +142,22 @@ def claim_due(limit: int) -> list[int]:
         row.status = EmailStatus.SENDING
         row.claimed_at = now
         row.attempts += 1
-    return [row.id for row in rows]
+    return Claims([row.id for row in rows], now)
 
 
 @transactional
-def record_outcome(email_id: int, error: str | None) -> EmailStatus:
-    """Store the result of one attempt: sent, or retried later, or dead after the last try."""
-    row = db.session.get(OutboundEmail, email_id)
+def record_outcome(email_id: int, error: str | None, claimed_at: datetime) -> EmailStatus | None:
+    """Store the result of one attempt: sent, or retried later, or dead after the last try.
+
+    A sender whose claim ran out (it stalled past the lease) and was taken over stores only that it
+    sent the message: its failure must not set back a row another sender is now sending."""
+    row = db.session.get(OutboundEmail, email_id, with_for_update=True, populate_existing=True)
+    if row is None:
+        return None
+    still_ours = row.status == EmailStatus.SENDING and row.claimed_at == claimed_at
+    if not still_ours and (error is not None or row.status == EmailStatus.SENT):
+        log.warning("e-mail %s: our claim ran out and another sender has it; our outcome is not stored", email_id)
+        return None
     if error is None:
         row.status, row.sent_at, row.last_error = EmailStatus.SENT, utcnow(), None
         if not current_app.config["ORGSVC_MAIL_KEEP_SENT_BODIES"]:
@@ -185,7 +203,8 @@ def deliver_due(limit: int = 100, backend=None) -> DeliveryReport:
     backend = backend or backend_for(current_app)
     sender = current_app.config["ORGSVC_MAIL_FROM"]
     report = DeliveryReport()
-    for email_id in claim_due(limit):
+    claims = claim_due(limit)
+    for email_id in claims.ids:
         try:
             row = db.session.get(OutboundEmail, email_id)
             if row is None or (needs_preparing(row) and not prepare(email_id)):
@@ -196,7 +215,7 @@ def deliver_due(limit: int = 100, backend=None) -> DeliveryReport:
         except Exception as exc:  # any transport (or preparing) failure is retried, never lost
             log.warning("delivery of e-mail %s failed: %s", email_id, exc)
             error = f"{type(exc).__name__}: {exc}"[:2000]
-        status = record_outcome(email_id, error)
+        status = record_outcome(email_id, error, claims.at)
         report.sent += status == EmailStatus.SENT
         report.failed += status == EmailStatus.PENDING
         report.dead += status == EmailStatus.DEAD

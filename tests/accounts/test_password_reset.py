@@ -140,7 +140,7 @@ def test_the_sender_mails_a_working_link_to_a_known_address_only(app, client, wo
 def test_a_sender_that_dies_after_preparing_sends_the_same_link_later(app, client, world):
     with app.app_context():
         request_password_reset(world.user_a.email)
-        [email_id] = claim_due(10)
+        [email_id] = claim_due(10).ids
         assert _tokens() == 0
         assert prepare(email_id) and _tokens() == 1  # the sender dies here, before sending
         db.session.execute(sa.update(OutboundEmail).values(claimed_at=utcnow() - CLAIM_LEASE - timedelta(seconds=1)))

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from orgsvc.db import utcnow
 from orgsvc.extensions import db
-from orgsvc.mail.delivery import BACKOFF, CLAIM_LEASE, build_message, claim_due, deliver_due
+from orgsvc.mail.delivery import BACKOFF, CLAIM_LEASE, Claims, build_message, claim_due, deliver_due, record_outcome
 from orgsvc.mail.models import EmailStatus, OutboundEmail
 from orgsvc.mail.services import enqueue
 from orgsvc.transactions import transactional
@@ -77,11 +77,38 @@ def test_repeated_failure_ends_as_dead(app_ctx):
 def test_a_claim_left_by_a_crashed_sender_is_taken_over_after_its_lease(app_ctx):
     _enqueue()
     db.session.commit()
-    assert len(claim_due(10)) == 1  # the sender crashes right after claiming
-    assert claim_due(10) == [], "a live claim is respected"
+    assert len(claim_due(10).ids) == 1  # the sender crashes right after claiming
+    assert claim_due(10).ids == [], "a live claim is respected"
     db.session.execute(sa.update(OutboundEmail).values(claimed_at=utcnow() - CLAIM_LEASE - timedelta(seconds=1)))
     db.session.commit()
     assert deliver_due(backend=Recorder()).sent == 1
+
+
+def _taken_over() -> tuple:
+    """A sender claims a message, stalls past its lease, and another sender claims it again."""
+    _enqueue()
+    db.session.commit()
+    claimed = claim_due(10)
+    stalled = Claims(claimed.ids, utcnow() - CLAIM_LEASE - timedelta(seconds=1))  # as if claimed that long ago
+    db.session.execute(sa.update(OutboundEmail).values(claimed_at=stalled.at))
+    db.session.commit()
+    return stalled, claim_due(10)
+
+
+def test_a_stalled_senders_failure_does_not_set_back_a_message_another_sender_has(app_ctx):
+    stalled, current = _taken_over()
+    assert current.ids == stalled.ids
+    assert record_outcome(stalled.ids[0], "SMTPServerDisconnected: timed out", stalled.at) is None
+    row = db.session.scalar(sa.select(OutboundEmail))
+    assert (row.status, row.last_error) == (EmailStatus.SENDING, None), "still the current sender's"
+    assert record_outcome(current.ids[0], None, current.at) == EmailStatus.SENT
+
+
+def test_a_stalled_sender_that_did_send_is_believed_and_the_later_failure_is_not(app_ctx):
+    stalled, current = _taken_over()
+    assert record_outcome(stalled.ids[0], None, stalled.at) == EmailStatus.SENT
+    assert record_outcome(current.ids[0], "SMTPServerDisconnected: timed out", current.at) is None
+    assert db.session.scalar(sa.select(OutboundEmail)).status == EmailStatus.SENT
 
 
 def test_the_message_id_is_stable_across_attempts(app_ctx):

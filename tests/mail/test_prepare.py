@@ -94,9 +94,9 @@ def test_an_email_of_a_kind_without_preparer_is_never_sent_as_it_stands(app_ctx)
 
 def test_a_sender_that_died_after_preparing_leaves_the_prepared_email_to_the_next(app_ctx):
     email_id = _queue()
-    assert claim_due(10) == [email_id]
+    assert claim_due(10).ids == [email_id]
     assert prepare(email_id)  # the sender dies here, before sending
-    assert claim_due(10) == [], "a live claim is respected"
+    assert claim_due(10).ids == [], "a live claim is respected"
     db.session.execute(sa.update(OutboundEmail).values(claimed_at=utcnow() - CLAIM_LEASE - timedelta(seconds=1)))
     db.session.commit()
     backend = Recorder()
