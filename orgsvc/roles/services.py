@@ -58,10 +58,12 @@ def members(principal: Principal, organisation_id: int) -> list[Membership]:
 # --- locking and shared rules -----------------------------------------------------------------
 def lock_organisation(organisation_id: int) -> Organisation:
     """Take the organisation's row lock for the rest of the transaction (SQLite: the write lock,
-    taken when the transaction began)."""
+    taken when the transaction began). FOR NO KEY UPDATE: it excludes every other change to the
+    organisation's people, and ``held_sides``' FOR SHARE, but not the key check of a row that merely
+    refers to the organisation (a case, an inbox message), so those never wait for it."""
     return db.session.execute(
         sa.select(Organisation).where(Organisation.id == organisation_id)
-        .with_for_update().execution_options(populate_existing=True)
+        .with_for_update(key_share=True).execution_options(populate_existing=True)
     ).scalar_one()
 
 
@@ -73,7 +75,7 @@ def locked_membership(principal: Principal, membership_id: int, action: str) -> 
     """
     membership = load_guarded(principal, Membership, membership_id, action)
     lock_organisation(membership.organisation_id)
-    db.session.refresh(membership)
+    db.session.refresh(membership, with_for_update=True)  # and against the expiry job, which locks only the row
     guard(reloaded(principal), action, membership)
     return membership
 

@@ -3,6 +3,8 @@ transaction, committing for real, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -16,7 +18,7 @@ from orgsvc.organisations.models import Organisation
 from orgsvc.roles import services
 from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
 from tests.factories import MembershipFactory, OrganisationFactory, PersonFactory, StaffFactory
-from tests.support import run_at_once
+from tests.support import run_at_once, run_held
 
 pytestmark = pytest.mark.committing
 
@@ -136,3 +138,48 @@ def test_a_demoted_administrator_cannot_act_with_the_rights_they_had_when_they_s
         assert roles[ids["c_m"]] == MemberRole.ADMINISTRATOR
     else:  # B acted first, while still an administrator; then A demoted B
         assert roles[ids["b_m"]] == MemberRole.USER
+
+
+def test_a_request_expiring_while_an_administrator_removes_it_ends_once(app, database):
+    """The expiry job locks the request's row and ends it; the removal, waiting for that row, finds it
+    ended and says so: one end, one message, one log entry."""
+    if database.backend != "postgresql":
+        pytest.skip("needs two writing transactions side by side (PostgreSQL); SQLite runs them one by one")
+    with app.app_context():
+        organisation = OrganisationFactory()
+        admin = MembershipFactory(organisation=organisation, role=MemberRole.ADMINISTRATOR)
+        waiting = MembershipFactory(organisation=organisation, status=MembershipStatus.PENDING)
+        waiting.requested_at = waiting.requested_at - timedelta(days=30)
+        db.session.commit()
+        admin_id, membership_id, person_id = admin.person_id, waiting.id, waiting.person_id
+
+    def remove():
+        return services.remove_member(load_principal(db.session.get(Person, admin_id)), membership_id, None).status
+
+    results = run_held(app, lambda: services.expire_requests(14), remove, hold_before=("UPDATE membership",))
+    assert results["first"] == 1 and isinstance(results["second"], Conflict), results
+    with app.app_context():
+        assert db.session.get(Membership, membership_id).status == MembershipStatus.EXPIRED
+        told = db.session.scalars(sa.select(InboxMessage.kind).where(InboxMessage.recipient_person_id == person_id))
+        assert list(told) == ["join_expired"]
+
+
+def test_a_request_removed_while_the_expiry_job_runs_is_left_to_the_removal(app, database):
+    """The removal holds the request's row; the expiry job, which skips rows held by others, leaves it."""
+    if database.backend != "postgresql":
+        pytest.skip("needs two writing transactions side by side (PostgreSQL); SQLite runs them one by one")
+    with app.app_context():
+        organisation = OrganisationFactory()
+        admin = MembershipFactory(organisation=organisation, role=MemberRole.ADMINISTRATOR)
+        waiting = MembershipFactory(organisation=organisation, status=MembershipStatus.PENDING)
+        waiting.requested_at = waiting.requested_at - timedelta(days=30)
+        db.session.commit()
+        admin_id, membership_id = admin.person_id, waiting.id
+
+    def remove():
+        return services.remove_member(load_principal(db.session.get(Person, admin_id)), membership_id, None).status
+
+    results = run_held(app, remove, lambda: services.expire_requests(14), hold_before=("UPDATE membership",))
+    assert results == {"first": MembershipStatus.REMOVED, "second": 0}, results
+    with app.app_context():
+        assert db.session.get(Membership, membership_id).status == MembershipStatus.REMOVED
