@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from orgsvc.access import Principal, guard, load_guarded, visible
 from orgsvc.access.conditions import APPROVAL_QUEUE
+from orgsvc.accounts.models import Person
 from orgsvc.approvals.models import RegisterCheck
 from orgsvc.audit.services import record
 from orgsvc.db import utcnow
@@ -27,6 +29,8 @@ from orgsvc.registry.types import Proceeding, RegisterUnavailable
 from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
 from orgsvc.roles.services import clean_reason, decide_pending, locked_membership, message_names, notify_open_again
 from orgsvc.transactions import transactional
+
+log = logging.getLogger(__name__)
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -89,8 +93,18 @@ def request_detail(principal: Principal, membership_id: int) -> QueueItem:
 
 # --- the register check -----------------------------------------------------------------------
 @transactional
-def _store_check(membership_id: int, answer: Eligibility) -> None:
-    check = db.session.scalar(sa.select(RegisterCheck).where(RegisterCheck.membership_id == membership_id))
+def _store_check(membership_id: int, answer: Eligibility, checked: tuple[str, date | None]) -> None:
+    """Keep the register's answer as the request's evidence - unless the person has corrected the
+    name or date of birth it was asked with since: a check of the old details that finishes late
+    must not overwrite the check of the new ones (``recheck_requests_of``). The evidence row is
+    locked first, so of two checks the one that stores last has read the details last."""
+    check = db.session.scalar(sa.select(RegisterCheck).where(RegisterCheck.membership_id == membership_id)
+                              .with_for_update().execution_options(populate_existing=True))
+    person = db.session.scalar(sa.select(Person).join(Membership, Membership.person_id == Person.id)
+                               .where(Membership.id == membership_id).execution_options(populate_existing=True))
+    if person is not None and (person.full_name, person.date_of_birth) != checked:
+        log.info("register check of request %s: asked with details since corrected, not stored", membership_id)
+        return
     if check is None:
         check = RegisterCheck(membership_id=membership_id)
         db.session.add(check)
@@ -119,7 +133,7 @@ def run_register_check(membership_id: int) -> Eligibility:
         answer = Eligibility(Outcome.PENDING, Reason.REGISTER_UNAVAILABLE, utcnow())
     else:
         answer = check_representative(register(), orgnr, name, born)
-    _store_check(membership_id, answer)
+    _store_check(membership_id, answer, (name, born))
     return answer
 
 
