@@ -20,7 +20,7 @@ from orgsvc.access import load_principal, visible
 from orgsvc.accounts.models import Person, email_key
 from orgsvc.cases.follow import fill_missing_email_keys
 from orgsvc.cases.models import Case, CaseEvent, CaseFollow, CaseRepresentative
-from orgsvc.db import utcnow
+from orgsvc.db import insert_if_absent, utcnow
 from orgsvc.extensions import db
 from orgsvc.mail.services import enqueue
 from orgsvc.notify.models import DigestRun, DigestState
@@ -29,6 +29,7 @@ from orgsvc.transactions import transactional
 OSLO = ZoneInfo("Europe/Oslo")
 # What counts as news: documents, messages, status changes (and a case's start and withdrawal).
 NEWS = ("created", "document_added", "message_sent", "message_replied", "status_changed", "withdrawn")
+SEALING_LOCK = 0x6F72_6764  # PostgreSQL advisory lock key for sealing digest batches ("orgd")
 
 
 @dataclass
@@ -107,12 +108,15 @@ def address_from_token(token: str) -> str | None:
 
 @transactional
 def _send_one(key: str, recipient: Recipient, batch: int, today, now) -> bool:
-    state = db.session.get(DigestState, key)
-    if state is None:
-        state = DigestState(address_key=key, last_batch=None)
-        db.session.add(state)
-    if state.last_sent_on == today:
+    # Created if new and locked: two runs at once (two schedulers) take each address in turn, and
+    # the second sees what the first did; an address whose account closed meanwhile has no row.
+    insert_if_absent(db.session, DigestState, ("address_key",), address_key=key, last_batch=None, updated_at=now)
+    state = db.session.scalar(sa.select(DigestState).where(DigestState.address_key == key)
+                              .with_for_update().execution_options(populate_existing=True))
+    if state is None or state.last_sent_on == today:
         return False
+    if state.last_batch is not None and state.last_batch >= batch:
+        return False  # a later run has already told this address about this batch, and more
     news = _news(recipient, state.last_batch, batch, now - timedelta(days=1))
     state.last_batch, state.updated_at = batch, now
     if not news:
@@ -131,7 +135,13 @@ def _send_one(key: str, recipient: Recipient, batch: int, today, now) -> bool:
 
 @transactional
 def _seal_batch(now) -> int:
-    """Take every committed event no run has taken yet into a new batch; its number."""
+    """Take every committed event no run has taken yet into a new batch; its number.
+
+    Runs seal one at a time (PostgreSQL: a transaction-level advisory lock; SQLite has one writer),
+    so batches commit in the order of their numbers: an event sealed into a lower batch after a
+    higher one had been sent would otherwise never be sent."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(SEALING_LOCK)))
     run = DigestRun(started_at=now)
     db.session.add(run)
     db.session.flush()

@@ -271,3 +271,32 @@ def test_unsubscribing_finds_follows_the_release_before_0016_wrote_without_an_ad
     db.session.commit()
     unsubscribe("avdeling@example.com")
     assert db.session.scalars(sa.select(CaseFollow.email)).all() == []
+
+
+@pytest.mark.committing
+def test_two_runs_at_once_send_each_address_one_digest(app, world, cases):
+    """Two schedulers may start the digest together: each address is taken by one of them."""
+    from tests.support import run_at_once
+
+    with app.app_context():
+        _event(cases.a_against_b, name="kvittering.pdf", at=MONDAY - timedelta(hours=2))
+        _event(cases.b_against_a, name="svar.pdf", at=MONDAY - timedelta(hours=1))
+    reports = run_at_once(app, [lambda: run_digest(MONDAY), lambda: run_digest(MONDAY)])
+    assert not [r for r in reports if isinstance(r, Exception)], reports
+    with app.app_context():
+        addresses = [mail.to_address for mail in _digests()]
+    assert addresses and len(addresses) == len(set(addresses)), addresses
+    assert sum(report.sent for report in reports) == len(addresses)
+
+
+def test_a_run_that_finds_a_later_run_was_there_first_changes_nothing(world, news):
+    """An older run (a lower batch) must not set an address's high-water mark back."""
+    from orgsvc.accounts.models import email_key
+    from orgsvc.notify.digest import _recipients, _send_one
+    from orgsvc.notify.models import DigestState
+
+    key = email_key(world.user_a.email)
+    db.session.add(DigestState(address_key=key, last_batch=10_000, last_sent_on=None))
+    db.session.commit()
+    assert _send_one(key, _recipients()[key], 5, MONDAY.date(), MONDAY) is False
+    assert db.session.get(DigestState, key).last_batch == 10_000
