@@ -166,15 +166,14 @@ def run_at_once(app, calls: list[Callable], *, meet_before: str | None = None) -
 def run_held(app, first: Callable, second: Callable, *, hold_before: tuple[str, ...] | Callable[[str], bool],
              second_wait: float = 3.0) -> dict:
     """Run ``first`` until it is about to send a statement starting with one of ``hold_before`` (or
-    one that ``hold_before`` accepts);
-    hold it there while ``second`` runs to its end (its commit), or for ``second_wait`` seconds if a
-    lock of ``first``'s makes it wait; then let ``first`` go on. Each runs
-    in its own thread, app context and transaction. Returns {"first": ..., "second": ...}, each the
-    result or the exception raised.
+    one that ``hold_before`` accepts); hold it there while ``second`` runs to its end (its commit), or
+    for ``second_wait`` seconds if a lock of ``first``'s makes it wait; then let ``first`` go on. Each
+    runs in its own thread, app context and transaction. Returns {"first": ..., "second": ...}, each
+    the result or the exception raised, and "second_waited": whether ``second`` was still running
+    when ``first`` was let go.
 
     For PostgreSQL, where the held transaction's reads stay as they were while the other commits:
-    the lost-update window. (SQLite takes the write lock at BEGIN, so ``second`` would wait for
-    ``first`` and the hold would time out.)"""
+    the lost-update window. (SQLite takes the write lock at BEGIN, so ``second`` waits for ``first``.)"""
     from orgsvc.extensions import db
 
     held, go_on = threading.Event(), threading.Event()
@@ -207,6 +206,7 @@ def run_held(app, first: Callable, second: Callable, *, hold_before: tuple[str, 
         second_thread = threading.Thread(target=run, args=("second", second), name="second")
         second_thread.start()
         second_thread.join(second_wait)
+        results["second_waited"] = second_thread.is_alive()  # still running: a lock of first's held it
         go_on.set()
         first_thread.join(60)
         second_thread.join(60)

@@ -241,13 +241,14 @@ def _log_in(email: str, password: str, *, client_address: str, user_agent: str |
     if not valid or person is None or not person.is_active:
         raise InvalidCredentials()
     checked_hash = person.password_hash
-    # The hash took a while: a reset, a change or a deactivation may have committed meanwhile.
+    rehashed = passwords().hash(password) if passwords().needs_rehash(checked_hash) else None
+    # The hashing took a while: a reset, a change or a deactivation may have committed meanwhile.
     person = sessions.lock_person(person.id)
     if person.password_hash != checked_hash or not person.is_active:
         raise InvalidCredentials()
     _forget_login_attempts(key, client_address)
-    if passwords().needs_rehash(person.password_hash):
-        person.password_hash = passwords().hash(password)
+    if rehashed is not None:
+        person.password_hash = rehashed
     person.last_login_at = utcnow()
     sessions.open_session(person, user_agent)
     return person
@@ -373,10 +374,13 @@ def _prepare_password_reset(email: OutboundEmail) -> bool:
     return True
 
 
-def valid_reset_token(token: str) -> PasswordResetToken:
-    row = db.session.scalar(
-        sa.select(PasswordResetToken).where(PasswordResetToken.token_hash == sessions.token_hash(token or ""))
-    )
+def valid_reset_token(token: str, *, lock: bool = False) -> PasswordResetToken:
+    """The unused, unexpired reset token of an active account, or NotFound. ``lock``: read afresh and
+    locked, for the transaction that uses it."""
+    query = sa.select(PasswordResetToken).where(PasswordResetToken.token_hash == sessions.token_hash(token or ""))
+    if lock:
+        query = query.with_for_update(of=PasswordResetToken).execution_options(populate_existing=True)
+    row = db.session.scalar(query)
     if row is None or row.used_at is not None or row.expires_at <= utcnow() or not row.person.is_active:
         raise NotFound(_l("The link is not valid any more. Ask for a new one."))
     return row
@@ -385,12 +389,16 @@ def valid_reset_token(token: str) -> PasswordResetToken:
 @transactional
 def reset_password(token: str, new: str) -> Person:
     """Set a new password with a reset token; every session of the person ends."""
-    row = valid_reset_token(token)
-    person = row.person
+    person = valid_reset_token(token).person
     problem = password_problem(new, email=person.email, full_name=person.full_name)
     if problem:
         raise InvalidInput(problem, field="password")
-    person.password_hash = passwords().hash(new)
+    new_hash = passwords().hash(new)  # slow: before any lock
+    # The person first, then the token, as closing the account takes them: a closure (or another
+    # use of the link) committed meanwhile is then seen, and the link refused.
+    person = sessions.lock_person(person.id)
+    valid_reset_token(token, lock=True)
+    person.password_hash = new_hash
     person.password_changed_at = utcnow()
     _invalidate_reset_tokens(person.id)
     sessions.revoke_all(person.id, "password_reset")
@@ -414,8 +422,14 @@ def change_personal_details(principal: Principal, person: Person, full_name: str
     return changed
 
 
-@transactional
 def close_account(principal: Principal, person: Person) -> int:
+    """«Avslutt brukeren min» (``_close_account``), after giving every follow its address key."""
+    fill_missing_email_keys()
+    return _close_account(principal, person)
+
+
+@transactional
+def _close_account(principal: Principal, person: Person) -> int:
     """«Avslutt brukeren min»: the person leaves every organisation (refused, with nothing changed,
     while they are one's last administrator), and the account closes for good: every session ends,
     it can never log in again, and what only served the account goes - the e-mail address (freed
@@ -426,6 +440,8 @@ def close_account(principal: Principal, person: Person) -> int:
     """
     guard(principal, "close", OWN_ACCOUNT)
     ended = leave_everywhere(principal)
+    # The person's row before the reset tokens, as a password change or reset takes them.
+    person = sessions.lock_person(person.id)
     db.session.execute(sa.delete(CaseFollow).where(CaseFollow.person_id == person.id))
     _invalidate_reset_tokens(person.id)
     old_key = person.email_key
@@ -443,7 +459,6 @@ def close_account(principal: Principal, person: Person) -> int:
 def _forget_digest_state(address_key: str) -> None:
     """Drop the digest's row for a closed account's address, unless someone else's confirmed «Følg»
     still sends there: that row then serves them, and without it they would hear a day's news twice."""
-    fill_missing_email_keys()
     still_followed = sa.exists().where(CaseFollow.email_key == address_key, CaseFollow.confirmed_at.is_not(None))
     if not db.session.scalar(sa.select(still_followed)):
         db.session.execute(sa.delete(DigestState).where(DigestState.address_key == address_key))

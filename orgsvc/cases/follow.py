@@ -82,12 +82,16 @@ def _count_confirmation_mail(person: Person, address: str) -> None:
                               retry_after=wait)
 
 
+@transactional
 def fill_missing_email_keys() -> None:
     """Give follows written without ``email_key`` (by the release before migration 0016, while a
-    deploy replaced its instances) their key, before addresses are looked up by it."""
-    for row in db.session.scalars(sa.select(CaseFollow).where(CaseFollow.email_key.is_(None))):
+    deploy replaced its instances) their key. Its own short transaction, run before the units that
+    look addresses up; rows another transaction holds are skipped (it is filling or deleting them),
+    so two of these never wait for each other."""
+    rows = db.session.scalars(sa.select(CaseFollow).where(CaseFollow.email_key.is_(None)).order_by(CaseFollow.id)
+                              .with_for_update(skip_locked=True))
+    for row in rows:
         row.email_key = email_key(row.email)
-    db.session.flush()
 
 
 @transactional

@@ -196,8 +196,12 @@ def intake(principal: Principal, checked: Intake, submitter: Organisation | NewO
     found them, those new to orgsvc added here with the case (all or nothing). ``remember`` (the
     request's idempotency key) is called with the case in the same transaction."""
     guard(principal, "create", CASE_INTAKE)
-    submitter = organisation_for(submitter) if submitter is not None else None
-    counterparty = organisation_for(counterparty) if counterparty is not None else None
+    # New organisations are added in organisation-number order: two intakes adding the same two
+    # (as submitter in one, counterparty in the other) then wait for each other, not deadlock.
+    added = {side.orgnr: organisation_for(side) for side in sorted(
+        (side for side in (submitter, counterparty) if side is not None), key=lambda side: side.orgnr)}
+    submitter = added[submitter.orgnr] if submitter is not None else None
+    counterparty = added[counterparty.orgnr] if counterparty is not None else None
     case = Case(number=pending_number(), kind=checked.kind, status=CaseStatus.SUBMITTED, title=checked.title,
                 description=checked.description,
                 submitter_org_id=submitter.id if submitter else None, submitter_consumer=checked.submitter_consumer,

@@ -167,10 +167,14 @@ def run_digest(now=None) -> DigestReport:
     return report
 
 
-@transactional
 def unsubscribe(address_key: str) -> None:
     """No more digests to this address: its follows end, and its person's digest is switched off."""
     fill_missing_email_keys()
+    _unsubscribe(address_key)
+
+
+@transactional
+def _unsubscribe(address_key: str) -> None:
     db.session.execute(sa.delete(CaseFollow).where(CaseFollow.email_key == address_key))
     for person in db.session.scalars(sa.select(Person).where(Person.email_key == address_key)):
         person.wants_digest = False

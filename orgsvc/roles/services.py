@@ -75,7 +75,9 @@ def locked_membership(principal: Principal, membership_id: int, action: str) -> 
     """
     membership = load_guarded(principal, Membership, membership_id, action)
     lock_organisation(membership.organisation_id)
-    db.session.refresh(membership, with_for_update=True)  # and against the expiry job, which locks only the row
+    # And the row itself, against the expiry job, which locks only rows. FOR NO KEY UPDATE (as
+    # the expiry's): inbox messages naming the membership need not wait for either.
+    db.session.refresh(membership, with_for_update={"key_share": True})
     guard(reloaded(principal), action, membership)
     return membership
 
@@ -395,7 +397,7 @@ def expire_requests(days: int) -> int:
     stale = list(db.session.scalars(
         sa.select(Membership).options(joinedload(Membership.organisation)).where(
             Membership.role == MemberRole.USER, Membership.status == MembershipStatus.PENDING,
-            Membership.requested_at < cutoff).with_for_update(of=Membership, skip_locked=True)))
+            Membership.requested_at < cutoff).with_for_update(of=Membership, skip_locked=True, key_share=True)))
     for membership in stale:
         membership.status = MembershipStatus.EXPIRED
         membership.ended_at, membership.end_reason = utcnow(), f"no decision within {days} days"

@@ -13,14 +13,14 @@ from orgsvc.api.auth import create_client
 from orgsvc.api.models import ApiClient
 from orgsvc.audit.models import AuditEvent
 from orgsvc.cases import regulator, services
-from orgsvc.cases.models import Case, CaseDocument
+from orgsvc.cases.models import Case, CaseDocument, CaseKind
 from orgsvc.cases.uploads import upload_dir
 from orgsvc.extensions import db
 from orgsvc.organisations.models import Organisation
-from orgsvc.organisations.services import resolve_organisation
+from orgsvc.organisations.services import NewOrganisation, resolve_organisation
 from tests.cases.test_uploads import PDF
 from tests.registry.fixtures import import_sample
-from tests.support import run_at_once
+from tests.support import run_at_once, run_held
 
 pytestmark = pytest.mark.committing
 
@@ -105,3 +105,29 @@ def test_two_uploads_with_one_idempotency_key_at_once_store_one_document(app, da
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseDocument)) == 1
         assert len([path for path in upload_dir().rglob("*") if path.is_file()]) == 1
+
+
+def test_two_intakes_adding_the_same_two_new_organisations_crosswise_both_succeed(app, database):
+    """One names X as submitter and Y as counterparty, the other the reverse: both add them in
+    organisation-number order, so the second waits for the first instead of deadlocking."""
+    if database.backend != "postgresql":
+        pytest.skip("needs two writing transactions side by side (PostgreSQL); SQLite runs them one by one")
+    x, y = NewOrganisation("910000001", "X AS", "AS", True), NewOrganisation("910000002", "Y AS", "AS", True)
+    principal = Principal(person_id=None, system="klageportal")
+
+    def intake(submitter, counterparty):
+        checked = regulator.Intake(CaseKind.MEDIATION, "Klage", "", submitter.orgnr, None, counterparty.orgnr, None)
+        return lambda: regulator.intake(principal, checked, submitter, counterparty).id
+
+    inserts = {"seen": 0}
+
+    def before_its_second_organisation(statement: str) -> bool:
+        if statement.lstrip().startswith("INSERT INTO organisation"):
+            inserts["seen"] += 1
+            return inserts["seen"] == 2
+        return False
+
+    results = run_held(app, intake(x, y), intake(y, x), hold_before=before_its_second_organisation)
+    assert isinstance(results["first"], int) and isinstance(results["second"], int), results
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 2

@@ -45,7 +45,7 @@ def test_a_case_assigned_as_its_caseworker_leaves_goes_back_to_the_queue(app, st
     boss_id, leaving_id, leaving_email, case_id = staff_and_case
     results = run_held(app, _assign(boss_id, case_id, leaving_id), lambda: deactivate_staff(leaving_email).id,
                        hold_before=("UPDATE case_file",))
-    assert results == {"first": leaving_id, "second": leaving_id}, results
+    assert (results["first"], results["second"]) == (leaving_id, leaving_id), results
     assert _caseworker(app, case_id) is None  # the deactivation waited for the assignment, then released it
 
 
