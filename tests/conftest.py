@@ -52,6 +52,16 @@ def _drop_postgres_schema(schema: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture
+def postgresql_only(database):
+    """For a race that needs two writing transactions side by side, one held on its read while the
+    other commits: PostgreSQL's row locks. SQLite takes the write lock at BEGIN, so there the two
+    run one after the other and the interleaving under test cannot happen."""
+    if database.backend != "postgresql":
+        pytest.skip("needs two writing transactions side by side (PostgreSQL); SQLite runs them one by one")
+    return database
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database(request, tmp_path_factory, worker_id):
     """A database migrated from empty with ``orgsvc db upgrade``'s own code path."""

@@ -118,6 +118,27 @@ def statements_run(engine: sa.Engine) -> Iterator[list[str]]:
         sa.event.remove(engine, "before_cursor_execute", record)
 
 
+def _engine(app):
+    from orgsvc.extensions import db
+
+    with app.app_context():
+        return db.engine
+
+
+def _run_in_own_context(app, call: Callable, results, key) -> None:
+    """``results[key]`` = what ``call`` returns or raises, run in an app context of its own (its own
+    session, connection and transaction)."""
+    from orgsvc.extensions import db
+
+    with app.app_context():
+        try:
+            results[key] = call()
+        except Exception as error:  # the outcome under test, success or refusal
+            results[key] = error
+        finally:
+            db.session.remove()
+
+
 def run_at_once(app, calls: list[Callable], *, meet_before: str | None = None) -> list:
     """Run each call in its own thread and app context (own session, connection and transaction),
     all released together; return each result or the exception it raised.
@@ -138,19 +159,10 @@ def run_at_once(app, calls: list[Callable], *, meet_before: str | None = None) -
             meeting.wait()
 
     def worker(index, call):
-        with app.app_context():
-            try:
-                start.wait()
-                results[index] = call()
-            except Exception as error:  # the outcome under test, success or refusal
-                results[index] = error
-            finally:
-                db.session.remove()
+        start.wait()
+        _run_in_own_context(app, call, results, index)
 
-    from orgsvc.extensions import db
-
-    with app.app_context():
-        engine = db.engine
+    engine = _engine(app)
     sa.event.listen(engine, "before_cursor_execute", hold)
     try:
         threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
@@ -174,8 +186,6 @@ def run_held(app, first: Callable, second: Callable, *, hold_before: tuple[str, 
 
     For PostgreSQL, where the held transaction's reads stay as they were while the other commits:
     the lost-update window. (SQLite takes the write lock at BEGIN, so ``second`` waits for ``first``.)"""
-    from orgsvc.extensions import db
-
     held, go_on = threading.Event(), threading.Event()
     results: dict = {}
     matches = hold_before if callable(hold_before) else lambda statement: statement.lstrip().startswith(hold_before)
@@ -186,16 +196,9 @@ def run_held(app, first: Callable, second: Callable, *, hold_before: tuple[str, 
             go_on.wait(30)
 
     def run(name, call):
-        with app.app_context():
-            try:
-                results[name] = call()
-            except Exception as error:  # the outcome under test, success or refusal
-                results[name] = error
-            finally:
-                db.session.remove()
+        _run_in_own_context(app, call, results, name)
 
-    with app.app_context():
-        engine = db.engine
+    engine = _engine(app)
     sa.event.listen(engine, "before_cursor_execute", hold)
     try:
         first_thread = threading.Thread(target=run, args=("first", first), name="first")

@@ -32,6 +32,20 @@ def _migrated_to(tmp_path, revision: str):
         db.engine.dispose()
 
 
+def _an_organisation_a_person_and_a_case(connection, *, with_case: bool = True) -> None:
+    """Rows (id 1 each) for an old version's rows to refer to: SQLite copies a table when a
+    migration changes it, and a dangling reference could be reported as broken by that copy."""
+    connection.execute("INSERT INTO organisation (id, orgnr, name, status, created_at) "
+                       "VALUES (1, '310000019', 'NORDLYS ELEKTRONIKK AS', 'approved', '2026-11-20')")
+    connection.execute("INSERT INTO person (id, email, email_key, full_name, locale, is_active, created_at) "
+                       "VALUES (1, 'kari@example.com', 'kari@example.com', 'Kari', 'nb', 1, '2026-11-20')")
+    if with_case:
+        connection.execute(
+            "INSERT INTO case_file (id, number, kind, status, title, description, submitter_org_id, created_via, "
+            "created_at, last_activity_at) "
+            "VALUES (1, 'n1', 'tip', 'submitted', 't', 'd', 1, 'portal', '2026-11-20', '2026-11-20')")
+
+
 def test_the_migrated_schema_equals_the_models(database):
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -155,16 +169,7 @@ def test_follow_links_from_before_0013_have_no_expiry_and_are_refused(tmp_path):
     is unknown); the follows themselves stay. Downgrading drops only the column."""
     with _migrated_to(tmp_path, "0012_register_proceedings") as old_rows:
         with old_rows() as connection, connection:
-            # Whole rows behind it: SQLite copies the table to drop the column on the way down, and a
-            # dangling reference could then be reported as broken by that copy.
-            connection.execute("INSERT INTO organisation (id, orgnr, name, status, created_at) "
-                               "VALUES (1, '310000019', 'NORDLYS ELEKTRONIKK AS', 'approved', '2026-11-20')")
-            connection.execute("INSERT INTO person (id, email, email_key, full_name, locale, is_active, created_at) "
-                               "VALUES (1, 'kari@example.com', 'kari@example.com', 'Kari', 'nb', 1, '2026-11-20')")
-            connection.execute(
-                "INSERT INTO case_file (id, number, kind, status, title, description, submitter_org_id, created_via, "
-                "created_at, last_activity_at) "
-                "VALUES (1, 'n1', 'tip', 'submitted', 't', 'd', 1, 'portal', '2026-11-20', '2026-11-20')")
+            _an_organisation_a_person_and_a_case(connection)
             connection.execute(
                 "INSERT INTO case_follow (id, case_id, person_id, email, confirmed_at, token_hash, created_at) "
                 "VALUES (1, 1, 1, 'kundeservice@example.com', NULL, ?, '2026-11-20')", (token_hash("old-link"),))
@@ -186,10 +191,7 @@ def test_requests_to_become_administrator_before_0015_are_linked_to_the_tie_they
     """0015: the audit log's record of each «Søk om å bli administrator» gives the replaced user tie."""
     with _migrated_to(tmp_path, "0014_api_request_keys") as old_rows:
         with old_rows() as connection, connection:
-            connection.execute("INSERT INTO organisation (id, orgnr, name, status, created_at) "
-                               "VALUES (1, '310000019', 'NORDLYS ELEKTRONIKK AS', 'approved', '2026-11-20')")
-            connection.execute("INSERT INTO person (id, email, email_key, full_name, locale, is_active, created_at) "
-                               "VALUES (1, 'kari@example.com', 'kari@example.com', 'Kari', 'nb', 1, '2026-11-20')")
+            _an_organisation_a_person_and_a_case(connection, with_case=False)
             connection.executemany(
                 "INSERT INTO membership (id, person_id, organisation_id, role, status, requested_at) "
                 "VALUES (?, 1, 1, ?, ?, '2026-11-20')",
@@ -213,14 +215,7 @@ def test_follows_from_before_0016_get_their_address_key(tmp_path):
     SQL's lower would not do)."""
     with _migrated_to(tmp_path, "0015_membership_replaces") as old_rows:
         with old_rows() as connection, connection:
-            connection.execute("INSERT INTO organisation (id, orgnr, name, status, created_at) "
-                               "VALUES (1, '310000019', 'NORDLYS ELEKTRONIKK AS', 'approved', '2026-11-20')")
-            connection.execute("INSERT INTO person (id, email, email_key, full_name, locale, is_active, created_at) "
-                               "VALUES (1, 'kari@example.com', 'kari@example.com', 'Kari', 'nb', 1, '2026-11-20')")
-            connection.execute(
-                "INSERT INTO case_file (id, number, kind, status, title, description, submitter_org_id, created_via, "
-                "created_at, last_activity_at) "
-                "VALUES (1, 'n1', 'tip', 'submitted', 't', 'd', 1, 'portal', '2026-11-20', '2026-11-20')")
+            _an_organisation_a_person_and_a_case(connection)
             connection.execute(
                 "INSERT INTO case_follow (id, case_id, person_id, email, confirmed_at, created_at) "
                 "VALUES (1, 1, 1, ' Straße@Example.COM', '2026-11-20', '2026-11-20')")

@@ -39,7 +39,7 @@ from orgsvc.inbox.services import post_to_organisation, post_to_person
 from orgsvc.organisations.models import Organisation
 from orgsvc.organisations.services import NewOrganisation, organisation_for
 from orgsvc.roles.models import MemberRole, Membership, MembershipStatus
-from orgsvc.roles.services import lock_organisation
+from orgsvc.roles.services import held_sides, lock_organisation
 from orgsvc.staff.models import StaffMember
 from orgsvc.transactions import transactional
 
@@ -252,22 +252,6 @@ def locked_case(principal: Principal, case_id: int, action: str = "view") -> Cas
     db.session.refresh(case, with_for_update=True)
     guard(acting, action, case)
     return case
-
-
-def held_sides(principal: Principal, organisation_ids) -> Principal:
-    """The principal read again with the organisations it acts through held (FOR SHARE, in id
-    order): a removal or a role change, which locks its organisation for update, either waits for
-    this transaction (and then finds what it added) or has committed and is seen here.
-
-    Taken before any case row (the order ``add_representative`` keeps: organisation, then case), so
-    two such transactions cannot wait for each other. Staff and the regulator's systems act through
-    no organisation."""
-    if not principal.grants:
-        return principal
-    for organisation_id in sorted({i for i in organisation_ids if i is not None} & principal.grants.keys()):
-        db.session.execute(sa.select(Organisation.id).where(Organisation.id == organisation_id)
-                           .with_for_update(read=True))
-    return reloaded(principal)
 
 
 def documents(case: Case) -> list[CaseDocument]:

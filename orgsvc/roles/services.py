@@ -67,6 +67,22 @@ def lock_organisation(organisation_id: int) -> Organisation:
     ).scalar_one()
 
 
+def held_sides(principal: Principal, organisation_ids) -> Principal:
+    """The principal read again with the organisations it acts through held (FOR SHARE, in id
+    order): a removal or a role change, which locks its organisation for update, either waits for
+    this transaction (and then finds what it added) or has committed and is seen here.
+
+    For case work: taken before any case row (the order ``add_representative`` keeps: organisation,
+    then case), so two such transactions cannot wait for each other. Staff and the regulator's
+    systems act through no organisation."""
+    if not principal.grants:
+        return principal
+    for organisation_id in sorted({i for i in organisation_ids if i is not None} & principal.grants.keys()):
+        db.session.execute(sa.select(Organisation.id).where(Organisation.id == organisation_id)
+                           .with_for_update(read=True))
+    return reloaded(principal)
+
+
 def locked_membership(principal: Principal, membership_id: int, action: str) -> Membership:
     """Load and guard a membership, lock its organisation, and guard again under the lock.
 

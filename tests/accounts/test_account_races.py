@@ -19,14 +19,8 @@ from tests.cases.fixtures import make_case
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.support import run_held
 
-pytestmark = pytest.mark.committing
+pytestmark = [pytest.mark.committing, pytest.mark.usefixtures("postgresql_only")]
 NEW_PASSWORD = "another long passphrase 123"
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only(database):
-    if database.backend != "postgresql":
-        pytest.skip("needs two writing transactions side by side (PostgreSQL); SQLite runs them one by one")
 
 
 def _member(organisation=None):

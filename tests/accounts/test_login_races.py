@@ -95,9 +95,7 @@ def test_simultaneous_guesses_from_one_address_spend_its_budget(throttled_app):
 
 # --- a log-in whose password was checked just before a reset -------------------------------------
 @pytest.fixture
-def resettable(app, database):
-    if database.backend != "postgresql":
-        pytest.skip("needs two writing transactions side by side (PostgreSQL); SQLite runs them one by one")
+def resettable(app, postgresql_only):
     with app.app_context():
         person = PersonFactory()
         token = accounts.issue_reset_token(person)

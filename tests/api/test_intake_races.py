@@ -107,11 +107,9 @@ def test_two_uploads_with_one_idempotency_key_at_once_store_one_document(app, da
         assert len([path for path in upload_dir().rglob("*") if path.is_file()]) == 1
 
 
-def test_two_intakes_adding_the_same_two_new_organisations_crosswise_both_succeed(app, database):
+def test_two_intakes_adding_the_same_two_new_organisations_crosswise_both_succeed(app, postgresql_only):
     """One names X as submitter and Y as counterparty, the other the reverse: both add them in
     organisation-number order, so the second waits for the first instead of deadlocking."""
-    if database.backend != "postgresql":
-        pytest.skip("needs two writing transactions side by side (PostgreSQL); SQLite runs them one by one")
     x, y = NewOrganisation("910000001", "X AS", "AS", True), NewOrganisation("910000002", "Y AS", "AS", True)
     principal = Principal(person_id=None, system="klageportal")
 

@@ -21,9 +21,7 @@ pytestmark = pytest.mark.committing
 
 
 @pytest.fixture
-def staff_and_case(app, database):
-    if database.backend != "postgresql":
-        pytest.skip("needs two writing transactions side by side (PostgreSQL); SQLite runs them one by one")
+def staff_and_case(app, postgresql_only):
     with app.app_context():
         boss, leaving = StaffFactory(), StaffFactory()
         case_id = make_case("2026-000903", CaseKind.TIP, OrganisationFactory().id).id

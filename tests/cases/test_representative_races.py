@@ -126,9 +126,7 @@ def test_access_given_while_the_member_is_removed_does_not_outlive_the_membershi
 
 # --- a member removed while creating or withdrawing a case (PostgreSQL: held on a stale read) -----
 @pytest.fixture
-def member_and_admin(app, database):
-    if database.backend != "postgresql":
-        pytest.skip("needs two writing transactions side by side (PostgreSQL); SQLite runs them one by one")
+def member_and_admin(app, postgresql_only):
     with app.app_context():
         organisation = OrganisationFactory()
         admin = MembershipFactory(organisation=organisation, role=MemberRole.ADMINISTRATOR)

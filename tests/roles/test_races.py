@@ -4,6 +4,7 @@ transaction, committing for real, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
 
 import pytest
 import sqlalchemy as sa
@@ -140,23 +141,39 @@ def test_a_demoted_administrator_cannot_act_with_the_rights_they_had_when_they_s
         assert roles[ids["b_m"]] == MemberRole.USER
 
 
-def test_a_request_expiring_while_an_administrator_removes_it_ends_once(app, database):
-    """The expiry job locks the request's row and ends it; the removal, waiting for that row, finds it
-    ended and says so: one end, one message, one log entry."""
-    if database.backend != "postgresql":
-        pytest.skip("needs two writing transactions side by side (PostgreSQL); SQLite runs them one by one")
+class PastItsTime(NamedTuple):
+    admin_person_id: int
+    admin_membership_id: int
+    request_id: int
+    requester_id: int
+
+
+def _a_request_past_its_time(app, *, administrator_waiting: bool = False) -> PastItsTime:
+    """An organisation with a request to join that nobody decided for 30 days; its administrator is
+    active, or (``administrator_waiting``) awaiting the regulator."""
     with app.app_context():
-        organisation = OrganisationFactory()
-        admin = MembershipFactory(organisation=organisation, role=MemberRole.ADMINISTRATOR)
+        organisation = OrganisationFactory(
+            status=OrganisationStatus.PENDING if administrator_waiting else OrganisationStatus.APPROVED)
+        admin = MembershipFactory(organisation=organisation, role=MemberRole.ADMINISTRATOR,
+                                  status=MembershipStatus.PENDING if administrator_waiting else MembershipStatus.ACTIVE)
         waiting = MembershipFactory(organisation=organisation, status=MembershipStatus.PENDING)
         waiting.requested_at = waiting.requested_at - timedelta(days=30)
         db.session.commit()
-        admin_id, membership_id, person_id = admin.person_id, waiting.id, waiting.person_id
+        return PastItsTime(admin.person_id, admin.id, waiting.id, waiting.person_id)
 
-    def remove():
-        return services.remove_member(load_principal(db.session.get(Person, admin_id)), membership_id, None).status
 
-    results = run_held(app, lambda: services.expire_requests(14), remove, hold_before=("UPDATE membership",))
+def _removal(admin_id: int, membership_id: int):
+    return lambda: services.remove_member(load_principal(db.session.get(Person, admin_id)), membership_id,
+                                          None).status
+
+
+def test_a_request_expiring_while_an_administrator_removes_it_ends_once(app, postgresql_only):
+    """The expiry job locks the request's row and ends it; the removal, waiting for that row, finds it
+    ended and says so: one end, one message, one log entry."""
+    world = _a_request_past_its_time(app)
+    membership_id, person_id = world.request_id, world.requester_id
+    results = run_held(app, lambda: services.expire_requests(14), _removal(world.admin_person_id, membership_id),
+                       hold_before=("UPDATE membership",))
     assert results["first"] == 1 and isinstance(results["second"], Conflict), results
     with app.app_context():
         assert db.session.get(Membership, membership_id).status == MembershipStatus.EXPIRED
@@ -164,41 +181,23 @@ def test_a_request_expiring_while_an_administrator_removes_it_ends_once(app, dat
         assert list(told) == ["join_expired"]
 
 
-def test_a_request_removed_while_the_expiry_job_runs_is_left_to_the_removal(app, database):
+def test_a_request_removed_while_the_expiry_job_runs_is_left_to_the_removal(app, postgresql_only):
     """The removal holds the request's row; the expiry job, which skips rows held by others, leaves it."""
-    if database.backend != "postgresql":
-        pytest.skip("needs two writing transactions side by side (PostgreSQL); SQLite runs them one by one")
-    with app.app_context():
-        organisation = OrganisationFactory()
-        admin = MembershipFactory(organisation=organisation, role=MemberRole.ADMINISTRATOR)
-        waiting = MembershipFactory(organisation=organisation, status=MembershipStatus.PENDING)
-        waiting.requested_at = waiting.requested_at - timedelta(days=30)
-        db.session.commit()
-        admin_id, membership_id = admin.person_id, waiting.id
-
-    def remove():
-        return services.remove_member(load_principal(db.session.get(Person, admin_id)), membership_id, None).status
-
-    results = run_held(app, remove, lambda: services.expire_requests(14), hold_before=("UPDATE membership",))
+    world = _a_request_past_its_time(app)
+    membership_id = world.request_id
+    results = run_held(app, _removal(world.admin_person_id, membership_id), lambda: services.expire_requests(14),
+                       hold_before=("UPDATE membership",))
     assert (results["first"], results["second"]) == (MembershipStatus.REMOVED, 0), results
     with app.app_context():
         assert db.session.get(Membership, membership_id).status == MembershipStatus.REMOVED
 
 
-def test_the_expiry_job_holding_old_requests_does_not_hold_up_the_regulators_decision(app, database):
+def test_the_expiry_job_holding_old_requests_does_not_hold_up_the_regulators_decision(app, postgresql_only):
     """Rejecting an organisation's administrator tells its waiting users (inbox rows that name their
     requests) while the expiry job holds some of those requests: naming a row does not wait for it."""
-    if database.backend != "postgresql":
-        pytest.skip("needs two writing transactions side by side (PostgreSQL); SQLite runs them one by one")
+    candidate_id = _a_request_past_its_time(app, administrator_waiting=True).admin_membership_id
     with app.app_context():
-        organisation = OrganisationFactory(status=OrganisationStatus.PENDING)
-        candidate = MembershipFactory(organisation=organisation, role=MemberRole.ADMINISTRATOR,
-                                      status=MembershipStatus.PENDING)
-        stale = MembershipFactory(organisation=organisation, status=MembershipStatus.PENDING)
-        stale.requested_at = stale.requested_at - timedelta(days=30)
-        caseworker = StaffFactory()
-        db.session.commit()
-        candidate_id, caseworker_id = candidate.id, caseworker.id
+        caseworker_id = StaffFactory().id
 
     def reject():
         return approvals.reject(load_principal(db.session.get(Person, caseworker_id)), candidate_id,
