@@ -456,11 +456,18 @@ def add_representative(principal: Principal, case_id: int, organisation_id: int,
 
 @transactional
 def remove_representative(principal: Principal, case_id: int, representative_id: int) -> None:
+    """An administrator takes a member's access to a case away. Under the organisation's lock, as
+    ``add_representative``: a document or message the member is adding (``held_sides``) either
+    commits first or, waiting, is refused once the access is gone."""
     case = load_case(principal, case_id)
     representative = db.session.get(CaseRepresentative, representative_id)
     if representative is None or representative.case_id != case.id:
         raise NotFound()
     guard_via(principal, "manage_access", case, representative.organisation_id)
+    lock_organisation(representative.organisation_id)
+    guard_via(reloaded(principal), "manage_access", case, representative.organisation_id)
+    if db.session.scalar(sa.select(CaseRepresentative.id).where(CaseRepresentative.id == representative_id)) is None:
+        raise NotFound()  # another administrator took it away meanwhile
     db.session.delete(representative)
     record("case.representative_removed", actor_id=principal.person_id,
            organisation_id=representative.organisation_id, subject_person_id=representative.person_id,

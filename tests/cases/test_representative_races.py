@@ -22,7 +22,7 @@ from orgsvc.roles.models import LIVE_STATUSES, MemberRole, Membership
 from tests.cases.fixtures import make_case
 from tests.cases.test_uploads import PDF
 from tests.factories import MembershipFactory, OrganisationFactory
-from tests.support import run_held
+from tests.support import run_at_once, run_held
 
 pytestmark = pytest.mark.committing
 
@@ -196,3 +196,56 @@ def test_a_document_from_a_member_removed_after_the_request_began_is_refused(app
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseDocument)) == 0
         assert [p for p in upload_dir().rglob("*") if p.is_file()] == []
+
+
+def _representation(app, member_id, organisation_id) -> tuple[int, int]:
+    with app.app_context():
+        case_id = make_case("2026-000906", CaseKind.MEDIATION, organisation_id, OrganisationFactory().id,
+                            representatives=[(member_id, organisation_id)]).id
+        db.session.commit()
+        representative_id = db.session.scalar(sa.select(CaseRepresentative.id).where(
+            CaseRepresentative.case_id == case_id))
+        return case_id, representative_id
+
+
+def _access_taken(admin_id, case_id, representative_id):
+    return lambda: services.remove_representative(load_principal(db.session.get(Person, admin_id)), case_id,
+                                                  representative_id)
+
+
+def test_a_document_from_a_member_whose_access_was_taken_before_it_was_checked_is_refused(app, member_and_admin):
+    admin_id, member_id, _membership_id, organisation_id = member_and_admin
+    case_id, representative_id = _representation(app, member_id, organisation_id)
+
+    def upload():
+        return services.add_document(load_principal(db.session.get(Person, member_id)), case_id,
+                                     io.BytesIO(PDF), "kvittering.pdf", organisation_id).id
+
+    results = run_held(app, upload, _access_taken(admin_id, case_id, representative_id),
+                       hold_before=lambda sql: "FOR SHARE" in sql)
+    assert isinstance(results["first"], (NotFound, Forbidden)), results
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseDocument)) == 0
+
+
+def test_access_taken_away_while_a_document_is_being_added_waits_for_it(app, member_and_admin):
+    """The document was checked and is being written: the access ends after it, not under it."""
+    admin_id, member_id, _membership_id, organisation_id = member_and_admin
+    case_id, representative_id = _representation(app, member_id, organisation_id)
+
+    def upload():
+        return services.add_document(load_principal(db.session.get(Person, member_id)), case_id,
+                                     io.BytesIO(PDF), "kvittering.pdf", organisation_id).id
+
+    results = run_held(app, upload, _access_taken(admin_id, case_id, representative_id),
+                       hold_before=("INSERT INTO case_document",))
+    assert results["second_waited"] is True, results
+    assert isinstance(results["first"], int) and results["second"] is None, results
+
+
+def test_two_administrators_taking_the_same_access_away_at_once(app, member_and_admin):
+    admin_id, member_id, _membership_id, organisation_id = member_and_admin
+    case_id, representative_id = _representation(app, member_id, organisation_id)
+    results = run_at_once(app, [_access_taken(admin_id, case_id, representative_id)] * 2,
+                          meet_before="SELECT case_representative")
+    assert sorted(type(result).__name__ for result in results) == ["NoneType", "NotFound"], results
