@@ -31,7 +31,7 @@ from orgsvc.errors import Conflict, InvalidInput, NotFound
 from orgsvc.extensions import db
 from orgsvc.inbox.services import post_to_person
 from orgsvc.organisations.models import Organisation
-from orgsvc.organisations.services import NewOrganisation, organisation_for
+from orgsvc.organisations.services import NewOrganisation, organisations_for
 from orgsvc.registry import orgnr as orgnumbers
 from orgsvc.staff.models import StaffMember
 from orgsvc.transactions import transactional
@@ -196,12 +196,7 @@ def intake(principal: Principal, checked: Intake, submitter: Organisation | NewO
     found them, those new to orgsvc added here with the case (all or nothing). ``remember`` (the
     request's idempotency key) is called with the case in the same transaction."""
     guard(principal, "create", CASE_INTAKE)
-    # New organisations are added in organisation-number order: two intakes adding the same two
-    # (as submitter in one, counterparty in the other) then wait for each other, not deadlock.
-    added = {side.orgnr: organisation_for(side) for side in sorted(
-        (side for side in (submitter, counterparty) if side is not None), key=lambda side: side.orgnr)}
-    submitter = added[submitter.orgnr] if submitter is not None else None
-    counterparty = added[counterparty.orgnr] if counterparty is not None else None
+    submitter, counterparty = organisations_for(submitter, counterparty)
     case = Case(number=pending_number(), kind=checked.kind, status=CaseStatus.SUBMITTED, title=checked.title,
                 description=checked.description,
                 submitter_org_id=submitter.id if submitter else None, submitter_consumer=checked.submitter_consumer,

@@ -241,6 +241,15 @@ def organisation_for(resolved: Organisation | NewOrganisation) -> Organisation:
     return by_orgnr(resolved.orgnr)
 
 
+def organisations_for(*resolved: Organisation | NewOrganisation | None) -> list[Organisation | None]:
+    """``organisation_for`` of each (None stays None), the new ones added in organisation-number
+    order: two units of work adding the same two (one as submitter, the other as counterparty) then
+    wait for each other instead of deadlocking."""
+    added = {side.orgnr: organisation_for(side)
+             for side in sorted((side for side in resolved if side is not None), key=lambda side: side.orgnr)}
+    return [added[side.orgnr] if side is not None else None for side in resolved]
+
+
 def ensure_organisation(orgnr: str) -> Organisation:
     """The organisation with ``orgnr``, added from the register (as ``resolve_organisation``
     explains) if orgsvc does not know it yet, in a unit of work of its own: a service that creates
