@@ -125,7 +125,7 @@ def _engine(app):
         return db.engine
 
 
-def _run_in_own_context(app, call: Callable, results, key) -> None:
+def run_in_own_context(app, call: Callable, results, key) -> None:
     """``results[key]`` = what ``call`` returns or raises, run in an app context of its own (its own
     session, connection and transaction)."""
     from orgsvc.extensions import db
@@ -160,7 +160,7 @@ def run_at_once(app, calls: list[Callable], *, meet_before: str | None = None) -
 
     def worker(index, call):
         start.wait()
-        _run_in_own_context(app, call, results, index)
+        run_in_own_context(app, call, results, index)
 
     engine = _engine(app)
     sa.event.listen(engine, "before_cursor_execute", hold)
@@ -196,7 +196,7 @@ def run_held(app, first: Callable, second: Callable, *, hold_before: tuple[str, 
             go_on.wait(30)
 
     def run(name, call):
-        _run_in_own_context(app, call, results, name)
+        run_in_own_context(app, call, results, name)
 
     engine = _engine(app)
     sa.event.listen(engine, "before_cursor_execute", hold)

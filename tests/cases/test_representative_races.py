@@ -22,7 +22,7 @@ from orgsvc.roles.models import LIVE_STATUSES, MemberRole, Membership
 from tests.cases.fixtures import make_case
 from tests.cases.test_uploads import PDF
 from tests.factories import MembershipFactory, OrganisationFactory
-from tests.support import run_at_once, run_held
+from tests.support import run_at_once, run_held, run_in_own_context
 
 pytestmark = pytest.mark.committing
 
@@ -79,13 +79,7 @@ def test_access_given_while_the_member_is_removed_does_not_outlive_the_membershi
             go_on.wait(30)
 
     def run(name, call):
-        with app.app_context():
-            try:
-                results[name] = call()
-            except Exception as error:  # the outcome under test, success or refusal
-                results[name] = error
-            finally:
-                db.session.remove()
+        run_in_own_context(app, call, results, name)
 
     def give():
         return services.add_representative(_as(ids["giver"]), case_id, ids["organisation"], ids["member"]).id
@@ -167,37 +161,6 @@ def test_a_case_from_a_member_removed_after_the_request_began_is_refused(app, me
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
 
 
-def test_a_withdrawal_by_a_member_removed_after_the_request_began_is_refused(app, member_and_admin):
-    admin_id, member_id, membership_id, organisation_id = member_and_admin
-    with app.app_context():
-        case_id = make_case("2026-000904", CaseKind.TIP, organisation_id,
-                            representatives=[(member_id, organisation_id)]).id
-        db.session.commit()
-    withdraw = lambda: services.withdraw(load_principal(db.session.get(Person, member_id)), case_id, None)  # noqa: E731
-    results = run_held(app, withdraw, _removal(admin_id, membership_id), hold_before=lambda sql: "FOR SHARE" in sql)
-    assert isinstance(results["first"], (NotFound, Forbidden)), results
-    with app.app_context():
-        assert db.session.get(Case, case_id).status == "submitted"
-
-
-def test_a_document_from_a_member_removed_after_the_request_began_is_refused(app, member_and_admin):
-    admin_id, member_id, membership_id, organisation_id = member_and_admin
-    with app.app_context():
-        case_id = make_case("2026-000905", CaseKind.MEDIATION, organisation_id, OrganisationFactory().id,
-                            representatives=[(member_id, organisation_id)]).id
-        db.session.commit()
-
-    def upload():
-        return services.add_document(load_principal(db.session.get(Person, member_id)), case_id,
-                                     io.BytesIO(PDF), "kvittering.pdf", organisation_id).id
-
-    results = run_held(app, upload, _removal(admin_id, membership_id), hold_before=lambda sql: "FOR SHARE" in sql)
-    assert isinstance(results["first"], (NotFound, Forbidden)), results
-    with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseDocument)) == 0
-        assert [p for p in upload_dir().rglob("*") if p.is_file()] == []
-
-
 def _representation(app, member_id, organisation_id) -> tuple[int, int]:
     with app.app_context():
         case_id = make_case("2026-000906", CaseKind.MEDIATION, organisation_id, OrganisationFactory().id,
@@ -208,20 +171,45 @@ def _representation(app, member_id, organisation_id) -> tuple[int, int]:
         return case_id, representative_id
 
 
+def _upload(member_id, case_id, organisation_id):
+    return lambda: services.add_document(load_principal(db.session.get(Person, member_id)), case_id,
+                                         io.BytesIO(PDF), "kvittering.pdf", organisation_id).id
+
+
 def _access_taken(admin_id, case_id, representative_id):
     return lambda: services.remove_representative(load_principal(db.session.get(Person, admin_id)), case_id,
                                                   representative_id)
 
 
+def test_a_withdrawal_by_a_member_removed_after_the_request_began_is_refused(app, member_and_admin):
+    admin_id, member_id, membership_id, organisation_id = member_and_admin
+    case_id, _representative_id = _representation(app, member_id, organisation_id)
+
+    def withdraw():
+        return services.withdraw(load_principal(db.session.get(Person, member_id)), case_id, None)
+
+    results = run_held(app, withdraw, _removal(admin_id, membership_id), hold_before=lambda sql: "FOR SHARE" in sql)
+    assert isinstance(results["first"], (NotFound, Forbidden)), results
+    with app.app_context():
+        assert db.session.get(Case, case_id).status == "submitted"
+
+
+def test_a_document_from_a_member_removed_after_the_request_began_is_refused(app, member_and_admin):
+    admin_id, member_id, membership_id, organisation_id = member_and_admin
+    case_id, _representative_id = _representation(app, member_id, organisation_id)
+    results = run_held(app, _upload(member_id, case_id, organisation_id), _removal(admin_id, membership_id),
+                       hold_before=lambda sql: "FOR SHARE" in sql)
+    assert isinstance(results["first"], (NotFound, Forbidden)), results
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseDocument)) == 0
+        assert [p for p in upload_dir().rglob("*") if p.is_file()] == []
+
+
 def test_a_document_from_a_member_whose_access_was_taken_before_it_was_checked_is_refused(app, member_and_admin):
     admin_id, member_id, _membership_id, organisation_id = member_and_admin
     case_id, representative_id = _representation(app, member_id, organisation_id)
-
-    def upload():
-        return services.add_document(load_principal(db.session.get(Person, member_id)), case_id,
-                                     io.BytesIO(PDF), "kvittering.pdf", organisation_id).id
-
-    results = run_held(app, upload, _access_taken(admin_id, case_id, representative_id),
+    results = run_held(app, _upload(member_id, case_id, organisation_id),
+                       _access_taken(admin_id, case_id, representative_id),
                        hold_before=lambda sql: "FOR SHARE" in sql)
     assert isinstance(results["first"], (NotFound, Forbidden)), results
     with app.app_context():
@@ -232,12 +220,8 @@ def test_access_taken_away_while_a_document_is_being_added_waits_for_it(app, mem
     """The document was checked and is being written: the access ends after it, not under it."""
     admin_id, member_id, _membership_id, organisation_id = member_and_admin
     case_id, representative_id = _representation(app, member_id, organisation_id)
-
-    def upload():
-        return services.add_document(load_principal(db.session.get(Person, member_id)), case_id,
-                                     io.BytesIO(PDF), "kvittering.pdf", organisation_id).id
-
-    results = run_held(app, upload, _access_taken(admin_id, case_id, representative_id),
+    results = run_held(app, _upload(member_id, case_id, organisation_id),
+                       _access_taken(admin_id, case_id, representative_id),
                        hold_before=("INSERT INTO case_document",))
     assert results["second_waited"] is True, results
     assert isinstance(results["first"], int) and results["second"] is None, results
