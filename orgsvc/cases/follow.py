@@ -52,10 +52,10 @@ def follow(principal: Principal, case_id: int, address: str | None) -> CaseFollo
     own_address = email_key(address) == person.email_key
     if not own_address:
         _count_confirmation_mail(person, address)
-    if following(principal, case.id) is None:
-        # Two «Følg» at once both find no row: the second insert does nothing, and both go on with the row.
-        insert_if_absent(db.session, CaseFollow, ("case_id", "person_id"), case_id=case.id, person_id=person.id,
-                         email=address, email_key=email_key(address))
+    # The row if new (an insert that does nothing when it exists, also when two «Følg» come at once),
+    # then read afresh and locked for the change.
+    insert_if_absent(db.session, CaseFollow, ("case_id", "person_id"), case_id=case.id, person_id=person.id,
+                     email=address, email_key=email_key(address))
     row = following(principal, case.id, lock=True)
     row.email = address
     if own_address:
