@@ -132,3 +132,25 @@ def test_the_register_report_says_which_targets_were_met_and_which_missed():
         in after_targets
     assert after_targets.rstrip().endswith("Missed: postgresql search p99 < 20 ms (measured 20.81 ms).")
     assert report(1_100_000, 33, (32, 65), [sqlite]).rstrip().endswith("Every target met on every database.")
+
+
+def _filter_figures(cases: int, visible: int, naive_ms: float, sql_ms: float) -> dict:
+    return {"cases": cases, "visible": visible, "agree": True, "naive": {"p50_ms": naive_ms, "p99_ms": naive_ms},
+            "naive_checks": {"p50_ms": naive_ms / 3, "p99_ms": naive_ms / 3},
+            "sql": {"p50_ms": sql_ms, "p99_ms": sql_ms}}
+
+
+def test_the_filter_target_is_judged_only_where_the_filter_leaves_rows_out():
+    from bench.cases_bench import filter_verdict, notes
+
+    assert filter_verdict(_filter_figures(10_000, 20, 1000.0, 1.0)) is True  # 1,000×
+    assert filter_verdict(_filter_figures(10_000, 20, 99.0, 1.0)) is False  # 99×
+    assert filter_verdict(_filter_figures(10_000, 9_999, 50.0, 1.0)) is False  # one row left out: judged
+    # Every row visible: both ways load the same rows, so no speed-up is possible; not judged.
+    assert filter_verdict(_filter_figures(10_000, 10_000, 460.0, 363.0)) is None
+
+    whole_set = _filter_figures(10_000, 10_000, 460.0, 363.0)
+    explained = notes([{"backend": "sqlite", "verdicts": {"filter_admin": None}, "filter": {"admin": whole_set}}])
+    assert explained[1] == "Notes on the targets not judged:"
+    assert "nothing is filtered out (10,000 of 10,000 visible)" in explained[3]
+    assert notes([{"backend": "sqlite", "verdicts": {"filter_admin": True}, "filter": {}}]) == []
