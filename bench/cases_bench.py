@@ -356,7 +356,7 @@ def _ms(stats: dict) -> str:
 
 
 def _verdict(ok: bool | None) -> str:
-    if ok is None:
+    if ok is None:  # only a filter's verdict can be None (filter_verdict)
         return "n/a: nothing to filter out"
     return "met" if ok else "**missed**"
 
@@ -492,26 +492,29 @@ def _filter_sections(results: list[dict], plan: Plan) -> list[str]:
 
 
 def notes(results: list[dict]) -> list[str]:
-    """Why a target was missed or not judged, where the reason is in the measurement itself."""
+    """Why a target was not judged, where the reason is in the measurement itself."""
     found = []
     for result in results:
-        ok, backend = result["verdicts"], result["backend"]
-        if ok["filter_admin"] is None:
-            row = result["filter"]["admin"]
-            found.append(f"* {backend}, administrator: nothing is filtered out ({row['visible']:,} of "
-                         f"{row['cases']:,} visible), so both ways load the same rows and the SQL side is the cost "
-                         f"of loading them ({row['sql']['p50_ms']:.0f} ms); the per-row checks add "
-                         f"{row['naive_checks']['p50_ms']:.0f} ms, the SQL filter nothing measurable. No filter "
-                         "can be 100× faster than loading what it must return, so the target is judged where "
-                         "there are rows to leave out: the user's whole set above, and the first page (next "
+        for persona in ("user", "admin"):
+            if result["verdicts"][f"filter_{persona}"] is not None:
+                continue
+            row = result["filter"][persona]
+            found.append(f"* {result['backend']}, {PERSONA_NAMES[persona]}: nothing is filtered out "
+                         f"({row['visible']:,} of {row['cases']:,} visible), so both ways load the same rows and "
+                         f"the SQL side is the cost of loading them ({row['sql']['p50_ms']:.0f} ms); the per-row "
+                         f"checks add {row['naive_checks']['p50_ms']:.0f} ms, the SQL filter nothing measurable. "
+                         "No filter can be 100× faster than loading what it must return, so the target is judged "
+                         "where there are rows to leave out: the table's other rows, and the first page (next "
                          "table), where the naive way must still ask of every row.")
     return ["", "Notes on the targets not judged:", "", *found] if found else []
 
 
+PERSONA_NAMES = {"admin": "administrator", "user": "user"}
+
+
 def persona_label(name: str, size: WorldSize) -> str:
-    if name == "admin":
-        return f"administrator ({size.big_cases:,} cases)"
-    return f"user ({size.user_cases} cases)"
+    cases = f"{size.big_cases:,}" if name == "admin" else f"{size.user_cases}"
+    return f"{PERSONA_NAMES[name]} ({cases} cases)"
 
 
 def run(size: str, backends: list[str], *, tag: str = "", reuse: bool = False) -> tuple[str, list[dict]]:

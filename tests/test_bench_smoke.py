@@ -150,7 +150,9 @@ def test_the_filter_target_is_judged_only_where_the_filter_leaves_rows_out():
     assert filter_verdict(_filter_figures(10_000, 10_000, 460.0, 363.0)) is None
 
     whole_set = _filter_figures(10_000, 10_000, 460.0, 363.0)
-    explained = notes([{"backend": "sqlite", "verdicts": {"filter_admin": None}, "filter": {"admin": whole_set}}])
+    explained = notes([{"backend": "sqlite", "verdicts": {"filter_user": True, "filter_admin": None},
+                        "filter": {"admin": whole_set}}])
     assert explained[1] == "Notes on the targets not judged:"
-    assert "nothing is filtered out (10,000 of 10,000 visible)" in explained[3]
-    assert notes([{"backend": "sqlite", "verdicts": {"filter_admin": True}, "filter": {}}]) == []
+    assert explained[3].startswith("* sqlite, administrator: nothing is filtered out (10,000 of 10,000 visible)")
+    assert len(explained) == 4  # the judged user's row has no note
+    assert notes([{"backend": "sqlite", "verdicts": {"filter_user": False, "filter_admin": True}, "filter": {}}]) == []
